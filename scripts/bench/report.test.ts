@@ -1,0 +1,56 @@
+import { describe, expect, test } from "bun:test";
+import type { Measurement } from "./cases.ts";
+import { caseResult, formatTable, median } from "./report.ts";
+
+const m = (value: number, extra: Partial<Measurement> = {}): Measurement => ({ value, errors: 0, peakRssKiB: 1024, ...extra });
+
+describe("report", () => {
+  test.each([
+    [[], undefined],
+    [[5], 5],
+    [[3, 1, 2], 2],
+    [[4, 1, 3, 2], 2.5],
+    [[1, Number.NaN, 3], 2],
+  ])("median(%p) = %p", (values, want) => {
+    expect(median(values)).toBe(want);
+  });
+
+  test("medians, ratio, summed errors and the highest RSS", () => {
+    const r = caseResult(
+      "tiny",
+      "t",
+      "req/s",
+      { label: "nginx", samples: [m(100, { p50Ms: 1, p99Ms: 5 }), m(300, { p50Ms: 3, p99Ms: 9 }), m(200, { p50Ms: 2, p99Ms: 7 })] },
+      { label: "sluice", samples: [m(50, { peakRssKiB: 4096, errors: 1 }), m(150, { peakRssKiB: 2048 }), m(100, { errors: 2 })] },
+    );
+    expect(r.baseline?.value).toBe(200);
+    expect(r.baseline?.p50Ms).toBe(2);
+    expect(r.baseline?.p99Ms).toBe(7);
+    expect(r.subject?.value).toBe(100);
+    expect(r.subject?.p50Ms).toBeUndefined();
+    expect(r.subject?.peakRssKiB).toBe(4096);
+    expect(r.subject?.errors).toBe(3);
+    expect(r.ratio).toBe(0.5);
+  });
+
+  test("one side only has no ratio", () => {
+    const r = caseResult("1m", "t", "req/s", { label: "nginx", samples: [m(10)] }, undefined);
+    expect(r.ratio).toBeUndefined();
+    expect(r.subject).toBeUndefined();
+  });
+
+  test("table shows throughput, ratio and flags errors", () => {
+    const rows = [
+      caseResult("tiny", "t", "req/s", { label: "nginx", samples: [m(40000)] }, { label: "sluice", samples: [m(30000, { errors: 4 })] }),
+      caseResult("1g-down", "t", "bytes/s", { label: "nginx", samples: [m(1024 ** 3)] }, { label: "sluice", samples: [m(512 * 1024 ** 2)] }),
+    ];
+    const lines = formatTable(rows).split("\n");
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toContain("40,000");
+    expect(lines[2]).toContain("30,000 (4 err!)");
+    expect(lines[2]).toContain("0.75x");
+    expect(lines[3]).toContain("1024 MiB/s");
+    expect(lines[3]).toContain("512 MiB/s");
+    expect(lines[3]).toContain("0.50x");
+  });
+});

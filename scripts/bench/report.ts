@@ -1,0 +1,79 @@
+// Medians, the printed table and the JSON written to .tmp/bench-result.json.
+import type { Measurement, Metric, SideSamples } from "./cases.ts";
+
+export function median(values: number[]): number | undefined {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export interface SideSummary {
+  label: string;
+  /** Median throughput over rounds (req/s or bytes/s). */
+  value?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  /** Highest RSS seen over all rounds, KiB. */
+  peakRssKiB?: number;
+  errors: number;
+  samples: Measurement[];
+}
+
+export interface CaseResult {
+  id: string;
+  title: string;
+  metric: Metric;
+  baseline?: SideSummary;
+  subject?: SideSummary;
+  /** subject / baseline throughput; above 1 means the subject is faster. */
+  ratio?: number;
+}
+
+export function summarize(side: SideSamples): SideSummary {
+  const s = side.samples;
+  const pick = (f: (m: Measurement) => number | undefined) => median(s.map(f).filter((v): v is number => v !== undefined));
+  return {
+    label: side.label,
+    value: pick((m) => m.value),
+    p50Ms: pick((m) => m.p50Ms),
+    p99Ms: pick((m) => m.p99Ms),
+    peakRssKiB: s.length ? Math.max(...s.map((m) => m.peakRssKiB)) : undefined,
+    errors: s.reduce((sum, m) => sum + m.errors, 0),
+    samples: s,
+  };
+}
+
+export function caseResult(id: string, title: string, metric: Metric, baseline?: SideSamples, subject?: SideSamples): CaseResult {
+  const b = baseline && summarize(baseline);
+  const s = subject && summarize(subject);
+  const ratio = b?.value && s?.value !== undefined ? s.value / b.value : undefined;
+  return { id, title, metric, baseline: b, subject: s, ratio };
+}
+
+function throughput(metric: Metric, side?: SideSummary): string {
+  if (side?.value === undefined) return "-";
+  const text = metric === "req/s" ? Math.round(side.value).toLocaleString("en-US") : `${(side.value / 1024 ** 2).toFixed(0)} MiB/s`;
+  return side.errors ? `${text} (${side.errors} err!)` : text;
+}
+
+const ms = (v?: number) => (v === undefined ? "-" : v.toFixed(2));
+const mib = (v?: number) => (v === undefined ? "-" : (v / 1024).toFixed(1));
+const pair = (a: string, b: string) => `${a} / ${b}`;
+
+/** A plain-text table, one row per case; `a / b` cells are baseline / subject. */
+export function formatTable(results: CaseResult[]): string {
+  const header = ["case", "baseline", "subject", "ratio", "p50 ms", "p99 ms", "peak RSS MiB"];
+  const rows = results.map((r) => [
+    `${r.id}: ${r.baseline?.label ?? "-"} vs ${r.subject?.label ?? "-"}`,
+    throughput(r.metric, r.baseline),
+    throughput(r.metric, r.subject),
+    r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}x`,
+    pair(ms(r.baseline?.p50Ms), ms(r.subject?.p50Ms)),
+    pair(ms(r.baseline?.p99Ms), ms(r.subject?.p99Ms)),
+    pair(mib(r.baseline?.peakRssKiB), mib(r.subject?.peakRssKiB)),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}

@@ -1,0 +1,26 @@
+import { describe, expect, test } from "bun:test";
+import { loadStaticConfig } from "./load.ts";
+import { unsupportedNotices } from "./notices.ts";
+
+describe("unsupportedNotices", () => {
+  const cases: { name: string; args: string[]; want: RegExp[] }[] = [
+    { name: "plain entry point", args: ["--entrypoints.web.address=:80", "--providers.file.directory=/d"], want: [] },
+    { name: "kubernetesCRD", args: ["--providers.kubernetescrd"], want: [/^providers\.kubernetesCRD: /] },
+    { name: "kubernetesIngress", args: ["--providers.kubernetesingress"], want: [/^providers\.kubernetesIngress: /] },
+    {
+      name: "ACME with tlsChallenge",
+      args: ["--certificatesresolvers.le.acme.tlschallenge=true"],
+      want: [/^certificatesResolvers\.le: ACME/, /^certificatesResolvers\.le\.acme\.tlsChallenge: /],
+    },
+    { name: "api", args: ["--api"], want: [/^api: /] },
+    { name: "entry point TLS", args: ["--entrypoints.websecure.address=:443", "--entrypoints.websecure.http.tls=true"], want: [/^entryPoints\.websecure\.http\.tls: /] },
+    { name: "PROXY protocol", args: ["--entrypoints.web.address=:80", "--entrypoints.web.proxyprotocol.trustedips=10.0.0.0/8"], want: [/^entryPoints\.web\.proxyProtocol: /] },
+  ];
+  test.each(cases)("$name", ({ args, want }) => {
+    const { config, diagnostics } = loadStaticConfig(args, {});
+    expect(diagnostics).toEqual([]);
+    const notices = unsupportedNotices(config);
+    expect(notices).toHaveLength(want.length);
+    want.forEach((re, i) => expect(notices[i]).toMatch(re));
+  });
+});

@@ -1,0 +1,27 @@
+// Parts of a valid (Traefik) static config whose subsystem Sluice does not
+// have yet: one line each, printed at start so nobody is surprised. Prune
+// entries here as the features land.
+import type { StaticConfig } from "./types.ts";
+
+export function unsupportedNotices(config: StaticConfig): string[] {
+  const out: string[] = [];
+  if (config.providers.kubernetesCRD) {
+    out.push("providers.kubernetesCRD: the Kubernetes CRD provider is not available in Sluice yet; IngressRoutes are not served");
+  }
+  if (config.providers.kubernetesIngress) {
+    out.push("providers.kubernetesIngress: the Kubernetes Ingress provider is not available in Sluice yet; Ingresses are not served");
+  }
+  for (const [name, resolver] of Object.entries(config.certificatesResolvers)) {
+    if (!resolver.acme) continue;
+    out.push(`certificatesResolvers.${name}: ACME is not available in Sluice yet; no certificates are obtained`);
+    if (resolver.acme.tlsChallenge) {
+      out.push(`certificatesResolvers.${name}.acme.tlsChallenge: the TLS-ALPN-01 challenge is not available in Sluice yet`);
+    }
+  }
+  if (config.api) out.push("api: the API and dashboard are not available in Sluice yet");
+  for (const [name, ep] of Object.entries(config.entryPoints)) {
+    if (ep.http.tls) out.push(`entryPoints.${name}.http.tls: TLS on entry points is not available in Sluice yet; it serves plain HTTP`);
+    if (ep.proxyProtocol) out.push(`entryPoints.${name}.proxyProtocol: the PROXY protocol is not available in Sluice yet`);
+  }
+  return out;
+}

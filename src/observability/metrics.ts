@@ -1,0 +1,197 @@
+// Prometheus metrics with Traefik's family names and labels under a
+// configurable prefix ("sluice" by default, "traefik" for Traefik dashboards).
+// observeRequest runs once per request: it finds a cached bundle of series by
+// one string key and bumps plain numbers.
+import { Registry } from "prom-client";
+import type { PrometheusConfig } from "../config/static/types.ts";
+import type { RequestContext } from "../server/request-context.ts";
+import { CounterFamily, GaugeFamily, HistogramFamily, type HistogramSeries, type ScalarSeries } from "./metric-families.ts";
+import { codeLabel, methodLabel, protocolLabel, serviceStatus } from "./metric-labels.ts";
+import { buildFamilies, type Families } from "./metrics-families-def.ts";
+
+export interface TlsLabels {
+  version: string;
+  cipher: string;
+}
+
+/** The series one request touches at one level (entrypoint, router or service). */
+interface RequestBundle {
+  /** The entrypoint, router or service the bundle belongs to. */
+  owner: string;
+  service: string;
+  reqs: ScalarSeries;
+  dur: HistogramSeries;
+  reqBytes: ScalarSeries;
+  respBytes: ScalarSeries;
+}
+
+const SEP = "\u0000";
+const DEFAULT_BUCKETS = [0.1, 0.3, 1.2, 5];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly f: Families;
+  private readonly epCache = new Map<string, RequestBundle>();
+  private readonly routerCache = new Map<string, RequestBundle>();
+  private readonly svcCache = new Map<string, RequestBundle>();
+
+  constructor(cfg: PrometheusConfig) {
+    const buckets = cfg.buckets?.length ? [...cfg.buckets].sort((a, b) => a - b) : DEFAULT_BUCKETS;
+    this.f = buildFamilies(cfg, buckets);
+    for (const fam of Object.values(this.f)) {
+      if (fam) (fam as CounterFamily | GaugeFamily | HistogramFamily).register(this.registry);
+    }
+  }
+
+  observeRequest(ctx: RequestContext, tls?: TlsLabels): void {
+    const f = this.f;
+    const method = methodLabel(ctx.method);
+    const proto = protocolLabel(ctx.requestHeaders);
+    const seconds = (ctx.durationMs ?? 0) / 1000;
+    const code = codeLabel(ctx.downstreamStatus);
+    const tail = SEP + code + SEP + method + SEP + proto;
+
+    if (f.epReqs) {
+      const key = ctx.entryPoint + tail;
+      let b = this.epCache.get(key);
+      if (!b) {
+        const labels = [code, method, proto, ctx.entryPoint];
+        b = this.bundle(ctx.entryPoint, "", labels, key, f.epReqs, f.epDur!, f.epReqBytes!, f.epRespBytes!);
+        this.epCache.set(key, b);
+      }
+      bump(b, seconds, ctx.requestContentSize, ctx.downstreamContentSize);
+      if (tls) f.epTls!.child([tls.version, tls.cipher, ctx.entryPoint], tls.version + SEP + tls.cipher + SEP + ctx.entryPoint).value++;
+    }
+
+    const router = ctx.routerName;
+    const service = ctx.serviceName ?? "";
+    if (f.routerReqs && router) {
+      const key = router + SEP + service + tail;
+      let b = this.routerCache.get(key);
+      if (!b) {
+        const labels = [code, method, proto, router, service];
+        b = this.bundle(router, service, labels, key, f.routerReqs, f.routerDur!, f.routerReqBytes!, f.routerRespBytes!);
+        this.routerCache.set(key, b);
+      }
+      bump(b, seconds, ctx.requestContentSize, ctx.downstreamContentSize);
+      if (tls) f.routerTls!.child([tls.version, tls.cipher, router, service], tls.version + SEP + tls.cipher + SEP + key).value++;
+    }
+
+    if (f.svcReqs && service) {
+      const svcCode = codeLabel(serviceStatus(ctx));
+      const key = service + SEP + svcCode + SEP + method + SEP + proto;
+      let b = this.svcCache.get(key);
+      if (!b) {
+        const labels = [svcCode, method, proto, service];
+        b = this.bundle(service, service, labels, key, f.svcReqs, f.svcDur!, f.svcReqBytes!, f.svcRespBytes!);
+        this.svcCache.set(key, b);
+      }
+      const svcSeconds = ctx.originDurationMs !== undefined ? ctx.originDurationMs / 1000 : seconds;
+      bump(b, svcSeconds, ctx.requestContentSize, ctx.originContentSize ?? ctx.downstreamContentSize);
+      if (tls) f.svcTls!.child([tls.version, tls.cipher, service], tls.version + SEP + tls.cipher + SEP + service).value++;
+      if (ctx.retryAttempts > 0) f.svcRetries!.child([service], service).value += ctx.retryAttempts;
+    }
+  }
+
+  private bundle(
+    owner: string,
+    service: string,
+    labels: string[],
+    key: string,
+    reqs: CounterFamily,
+    dur: HistogramFamily,
+    reqBytes: CounterFamily,
+    respBytes: CounterFamily,
+  ): RequestBundle {
+    return {
+      owner,
+      service,
+      reqs: reqs.child(labels, key),
+      dur: dur.child(labels, key),
+      reqBytes: reqBytes.child(labels, key),
+      respBytes: respBytes.child(labels, key),
+    };
+  }
+
+  /**
+   * Counts one open connection (or in-flight request) until the returned
+   * function is called; calling it again does nothing. `protocol` goes to
+   * both the v2 families and the v3 open_connections{entrypoint,protocol}.
+   */
+  openConnection(
+    entryPoint: string,
+    protocol: string,
+    method: string,
+    route?: { router?: string; service?: string },
+  ): () => void {
+    const f = this.f;
+    const m = methodLabel(method);
+    const touched: ScalarSeries[] = [f.openConns.child([entryPoint, protocol])];
+    if (f.epOpen) touched.push(f.epOpen.child([m, protocol, entryPoint]));
+    if (f.routerOpen && route?.router) touched.push(f.routerOpen.child([m, protocol, route.router, route.service ?? ""]));
+    if (f.svcOpen && route?.service) touched.push(f.svcOpen.child([m, protocol, route.service]));
+    for (const s of touched) s.value++;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      for (const s of touched) s.value--;
+    };
+  }
+
+  /** One configuration reload attempt, as Traefik counts them. */
+  configReload(ok: boolean, nowMs = Date.now()): void {
+    const seconds = Math.floor(nowMs / 1000);
+    if (ok) {
+      this.f.reloads.child([]).value++;
+      this.f.lastReloadSuccess.child([]).value = seconds;
+    } else {
+      this.f.reloadFailures.child([]).value++;
+      this.f.lastReloadFailure.child([]).value = seconds;
+    }
+  }
+
+  serverUp(service: string, url: string, up: boolean): void {
+    const fam = this.f.svcServerUp;
+    if (fam) fam.child([service, url]).value = up ? 1 : 0;
+  }
+
+  /** Forgets one server of a service (it left the configuration). */
+  removeServer(service: string, url: string): void {
+    this.f.svcServerUp?.removeIf((l) => l.service === service && l.url === url);
+  }
+
+  /** Forgets every series of a service that left the configuration. */
+  removeService(service: string): void {
+    const f = this.f;
+    // Router series carry a service label too, as in Traefik's partial-match delete.
+    for (const fam of [
+      f.svcReqs, f.svcDur, f.svcReqBytes, f.svcRespBytes, f.svcTls, f.svcOpen, f.svcRetries, f.svcServerUp,
+      f.routerReqs, f.routerDur, f.routerReqBytes, f.routerRespBytes, f.routerTls, f.routerOpen,
+    ]) {
+      fam?.removeWhere("service", service);
+    }
+    for (const [k, b] of this.svcCache) if (b.service === service) this.svcCache.delete(k);
+    for (const [k, b] of this.routerCache) if (b.service === service) this.routerCache.delete(k);
+  }
+
+  /** Forgets every series of a router that left the configuration. */
+  removeRouter(router: string): void {
+    const f = this.f;
+    for (const fam of [f.routerReqs, f.routerDur, f.routerReqBytes, f.routerRespBytes, f.routerTls, f.routerOpen]) {
+      fam?.removeWhere("router", router);
+    }
+    for (const [k, b] of this.routerCache) if (b.owner === router) this.routerCache.delete(k);
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+function bump(b: RequestBundle, seconds: number, reqBytes: number, respBytes: number): void {
+  b.reqs.value++;
+  b.dur.observe(seconds);
+  b.reqBytes.value += reqBytes;
+  b.respBytes.value += respBytes;
+}

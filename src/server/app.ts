@@ -1,0 +1,155 @@
+import { hostname } from "node:os";
+import { pingHandler } from "../api/ping.ts";
+import { formatDiagnostic, type Diagnostic } from "../config/diagnostic.ts";
+import type { DynamicConfig } from "../config/dynamic/types.ts";
+import type { StaticConfig } from "../config/static/types.ts";
+import { AccessLog } from "../observability/access-log.ts";
+import type { Logger } from "../observability/logger.ts";
+import { Metrics } from "../observability/metrics.ts";
+import { FileProvider } from "../providers/file/index.ts";
+import { ConfigWatcher } from "../providers/watcher.ts";
+import { ServiceRegistry, type ClientFactory } from "../services/service-registry.ts";
+import { DemoService } from "./demo-service.ts";
+import { compileGeneration, type InternalRouter } from "./compile.ts";
+import { EntryPoint } from "./entrypoint.ts";
+import { Generation } from "./generation.ts";
+import { gracefulStop } from "./lifecycle.ts";
+import type { RequestContext } from "./request-context.ts";
+
+/** The running proxy: entrypoints, the live generation, and what feeds it. */
+export class SluiceApp {
+  private generation: Generation;
+  private generationId = 0;
+  private terminating = false;
+  private readonly entryPoints: EntryPoint[] = [];
+  private readonly services: ServiceRegistry;
+  private readonly metrics: Metrics | null;
+  private readonly accessLog: AccessLog | null;
+  private readonly abort = new AbortController();
+  private readonly fileProvider: FileProvider | null;
+  private readonly demo = new DemoService();
+  /** Resolves each time a generation goes live (tests and `check` use it). */
+  onGeneration?: (g: Generation) => void;
+
+  constructor(readonly config: StaticConfig, private readonly log: Logger, makeClient: ClientFactory) {
+    const prom = config.metrics?.prometheus;
+    this.metrics = prom ? new Metrics(prom) : null;
+    this.accessLog = config.accessLog ? new AccessLog(config.accessLog) : null;
+    this.services = new ServiceRegistry(
+      makeClient,
+      {
+        onServerUp: (service, url, up) => this.metrics?.serverUp(service, url, up),
+        onHealthLog: (service, url, up) =>
+          this.log[up ? "info" : "warn"](`health check: server ${up ? "up" : "down"}`, { service, url }),
+      },
+      hostname(),
+    );
+    this.generation = new Generation(0, new Map(), [], new Map());
+    const file = config.providers.file;
+    this.fileProvider = file ? new FileProvider({ filename: file.filename, directory: file.directory, watch: file.watch }) : null;
+    const observer = {
+      finished: (ctx: RequestContext) => {
+        this.metrics?.observeRequest(ctx);
+        this.accessLog?.log(ctx);
+      },
+    };
+    for (const [name, ep] of Object.entries(config.entryPoints)) {
+      this.entryPoints.push(new EntryPoint(name, ep, { current: () => this.generation, observer }));
+    }
+  }
+
+  get current(): Generation {
+    return this.generation;
+  }
+
+  entryPoint(name: string): EntryPoint | undefined {
+    return this.entryPoints.find((e) => e.name === name);
+  }
+
+  /** Compile and swap in the first generation, then start listening and watching. */
+  async start(): Promise<void> {
+    this.apply({}, []);
+    for (const ep of this.entryPoints) {
+      ep.start();
+      this.log.info(`entrypoint ${ep.name} listening`, { address: ep.config.address, port: ep.port });
+    }
+    const watcher = new ConfigWatcher({
+      throttleMs: this.config.providers.providersThrottleDurationMs,
+      onConfig: (merged, diagnostics) => this.apply(merged, diagnostics),
+      onReloadResult: (ok, diagnostics) => {
+        this.metrics?.configReload(ok);
+        if (!ok) {
+          this.log.error("configuration rejected, the last good configuration keeps serving", {});
+          for (const d of diagnostics) this.log.error(formatDiagnostic(d));
+        }
+      },
+    });
+    if (this.fileProvider) watcher.add(this.fileProvider);
+    watcher.start(this.abort.signal);
+  }
+
+  /** SIGHUP: re-read file-based configuration now. */
+  reload(): void {
+    this.fileProvider?.reload();
+  }
+
+  private apply(merged: DynamicConfig, providerDiagnostics: Diagnostic[]): void {
+    const dynamic = this.demo.inject(merged);
+    const built = this.services.build(dynamic.http ?? {}, this.config.serversTransport);
+    const gen = compileGeneration({
+      id: ++this.generationId,
+      dynamic,
+      staticConfig: this.config,
+      services: built.services,
+      internal: this.internalRouters(),
+    });
+    this.generation = gen;
+    built.retire();
+    for (const d of [...providerDiagnostics, ...built.diagnostics, ...gen.diagnostics]) {
+      this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
+    }
+    this.log.info("configuration applied", { generation: gen.id, routers: gen.routers.size });
+    this.onGeneration?.(gen);
+  }
+
+  private internalRouters(): InternalRouter[] {
+    const routers: InternalRouter[] = [];
+    const ping = this.config.ping;
+    if (ping && !ping.manualRouting) {
+      routers.push({
+        name: "ping@internal",
+        entryPoint: ping.entryPoint,
+        rule: "PathPrefix(`/ping`)",
+        priority: 0,
+        handler: pingHandler(() => this.terminating, ping.terminatingStatusCode),
+      });
+    }
+    const prom = this.config.metrics?.prometheus;
+    if (prom && this.metrics && !prom.manualRouting) {
+      const metrics = this.metrics;
+      routers.push({
+        name: "prometheus@internal",
+        entryPoint: prom.entryPoint,
+        rule: "PathPrefix(`/metrics`)",
+        priority: 0,
+        handler: async (_req, ctx) => {
+          const { contentType, body } = await metrics.render();
+          ctx.downstreamStatus = 200;
+          return new Response(body, { headers: { "content-type": contentType } });
+        },
+      });
+    }
+    return routers;
+  }
+
+  async stop(): Promise<void> {
+    if (this.terminating) return;
+    this.terminating = true;
+    this.log.info("shutting down");
+    this.abort.abort();
+    await gracefulStop(this.entryPoints, (m) => this.log.info(m));
+    this.services.close();
+    this.demo.stop();
+    await this.accessLog?.close();
+  }
+}

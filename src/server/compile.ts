@@ -1,0 +1,131 @@
+import type { Diagnostic } from "../config/diagnostic.ts";
+import type { DynamicConfig, RouterConfig } from "../config/dynamic/types.ts";
+import type { StaticConfig } from "../config/static/types.ts";
+import { middlewareFactory } from "../middlewares/index.ts";
+import { Muxer } from "../router/muxer.ts";
+import { Generation, type RouteTarget, type RouterStatus } from "./generation.ts";
+import type { Handler, Middleware } from "./handler.ts";
+
+/** A router Sluice serves itself (ping, metrics, api), on one entrypoint. */
+export interface InternalRouter {
+  name: string;
+  entryPoint: string;
+  rule: string;
+  priority: number;
+  handler: Handler;
+}
+
+export interface CompileInput {
+  id: number;
+  dynamic: DynamicConfig;
+  staticConfig: StaticConfig;
+  /** Compiled user services plus internal ones (`whoami@internal`). */
+  services: ReadonlyMap<string, { handler: Handler }>;
+  internal: InternalRouter[];
+}
+
+/** Internal routers win over user routers, as in Traefik. */
+const INTERNAL_PRIORITY = 2 ** 31 - 1;
+
+export function compileGeneration(input: CompileInput): Generation {
+  const { dynamic, staticConfig } = input;
+  const diagnostics: Diagnostic[] = [];
+  const muxers = new Map<string, Muxer<RouteTarget>>();
+  for (const ep of Object.keys(staticConfig.entryPoints)) muxers.set(ep, new Muxer<RouteTarget>());
+  const statuses = new Map<string, RouterStatus>();
+
+  for (const r of input.internal) {
+    const mux = muxers.get(r.entryPoint);
+    if (!mux) continue;
+    const d = mux.add({ name: r.name, rule: r.rule, syntax: "v3", priority: r.priority || INTERNAL_PRIORITY, value: { routerName: r.name, serviceName: r.name, handler: r.handler } });
+    if (d) diagnostics.push(d);
+  }
+
+  const defaultEntryPoints = defaultEntryPointsOf(staticConfig);
+  for (const [name, router] of Object.entries(dynamic.http?.routers ?? {})) {
+    const status = compileRouter(name, router, input, defaultEntryPoints, muxers);
+    statuses.set(name, status);
+    for (const message of status.errors) {
+      diagnostics.push({ severity: status.status === "disabled" ? "error" : "warning", path: `http.routers.${name}`, message: `router ${name}: ${message}` });
+    }
+  }
+  return new Generation(input.id, muxers, diagnostics, statuses);
+}
+
+function compileRouter(
+  name: string,
+  router: RouterConfig,
+  input: CompileInput,
+  defaultEntryPoints: string[],
+  muxers: Map<string, Muxer<RouteTarget>>,
+): RouterStatus {
+  const { dynamic, staticConfig } = input;
+  const errors: string[] = [];
+  const status: RouterStatus = {
+    name, rule: router.rule, priority: router.priority ?? 0, entryPoints: [], service: router.service,
+    middlewares: router.middlewares ?? [], status: "disabled", errors,
+  };
+  const entryPoints = router.entryPoints ?? defaultEntryPoints;
+  for (const ep of entryPoints) {
+    if (muxers.has(ep)) status.entryPoints.push(ep);
+    else errors.push(`entryPoint "${ep}" does not exist`);
+  }
+  if (router.tls) {
+    errors.push("TLS routers are not served yet (TLS termination is not implemented)");
+    return status;
+  }
+  const service = input.services.get(router.service);
+  if (!service) {
+    errors.push(`service "${router.service}" does not exist or is disabled`);
+    return status;
+  }
+
+  const routerChain = buildChain(router.middlewares ?? [], dynamic, errors);
+  if (!routerChain) return status;
+  const syntax = router.ruleSyntax ?? staticConfig.core.defaultRuleSyntax;
+  let added = 0;
+  for (const ep of status.entryPoints) {
+    // Entrypoint middlewares run before the router's own, per entrypoint.
+    const epChain = buildChain(staticConfig.entryPoints[ep]?.http.middlewares ?? [], dynamic, errors);
+    if (!epChain) return status;
+    let handler: Handler = service.handler;
+    const chain = [...epChain, ...routerChain];
+    for (let i = chain.length - 1; i >= 0; i--) handler = chain[i](handler);
+    const target: RouteTarget = { routerName: name, serviceName: router.service, handler };
+    const d = muxers.get(ep)!.add({ name, rule: router.rule, syntax, priority: router.priority, value: target });
+    if (d) {
+      errors.push(d.message);
+      break;
+    }
+    added++;
+  }
+  if (added > 0 && added === status.entryPoints.length) status.status = "enabled";
+  return status;
+}
+
+function buildMiddleware(name: string, dynamic: DynamicConfig): Middleware | string {
+  const def = dynamic.http?.middlewares?.[name] ?? (name.includes("@") ? undefined : dynamic.http?.middlewares?.[`${name}@file`]);
+  if (!def) return `middleware "${name}" does not exist`;
+  const kind = Object.keys(def)[0];
+  const factory = kind ? middlewareFactory(kind) : undefined;
+  if (!factory) return `middleware "${name}": kind "${kind}" is not implemented yet`;
+  const result = factory(def[kind!], name);
+  if ("errors" in result) return `middleware "${name}": ${result.errors.join("; ")}`;
+  return result.middleware;
+}
+
+function defaultEntryPointsOf(config: StaticConfig): string[] {
+  const all = Object.entries(config.entryPoints);
+  const marked = all.filter(([, ep]) => ep.asDefault).map(([n]) => n);
+  return marked.length ? marked : all.map(([n]) => n);
+}
+
+function buildChain(names: string[], dynamic: DynamicConfig, errors: string[]): Middleware[] | null {
+  const built: Middleware[] = [];
+  for (const mwName of names) {
+    const mw = buildMiddleware(mwName, dynamic);
+    if (typeof mw === "string") errors.push(mw);
+    else built.push(mw);
+  }
+  return built.length === names.length ? built : null;
+}

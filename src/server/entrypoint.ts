@@ -1,0 +1,146 @@
+import type { Server } from "bun";
+import type { EntryPointConfig } from "../config/static/types.ts";
+import { IpRangeList } from "../net/ip-range.ts";
+import type { MatchInput } from "../router/rule/index.ts";
+import { websocketHandler, type BridgeData } from "../services/websocket-bridge.ts";
+import { answer, badRequest, notFound } from "./answers.ts";
+import type { ForwardedTrust } from "./forwarded-headers.ts";
+import type { Generation } from "./generation.ts";
+import type { ConnInfo } from "./handler.ts";
+import { observeResponse, type RequestObserver } from "./observer.ts";
+import type { RequestContext } from "./request-context.ts";
+import { matchHost, splitRequestUrl } from "./request-target.ts";
+
+export interface EntryPointDeps {
+  /** The live generation; read once per request. */
+  current(): Generation;
+  observer: RequestObserver;
+}
+
+// Bun caps idleTimeout at 255 s.
+const MAX_BUN_IDLE_SECONDS = 255;
+
+/** One named listener. Owns its Bun.serve; routing comes from the live generation. */
+export class EntryPoint {
+  private server: Server<BridgeData> | null = null;
+  private readonly trust: ForwardedTrust;
+  private boundPort = 0;
+  inFlight = 0;
+
+  constructor(readonly name: string, readonly config: EntryPointConfig, private readonly deps: EntryPointDeps) {
+    const { list, invalid } = IpRangeList.parse(config.forwardedHeaders.trustedIPs);
+    if (invalid.length) throw new Error(`entryPoints.${name}.forwardedHeaders.trustedIPs: invalid ${invalid.join(", ")}`);
+    this.trust = { insecure: config.forwardedHeaders.insecure, trusted: list };
+  }
+
+  get port(): number {
+    return this.boundPort || this.config.port;
+  }
+
+  start(): void {
+    const idle = this.config.transport.respondingTimeouts.idleTimeoutMs / 1000;
+    this.server = Bun.serve<BridgeData>({
+      hostname: this.config.host || "0.0.0.0",
+      port: this.config.port,
+      development: false,
+      // Uploads stream through; the body limit is the backend's business (or a buffering middleware's).
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+      idleTimeout: Math.min(MAX_BUN_IDLE_SECONDS, Math.max(0, Math.round(idle))),
+      fetch: (req, server) => this.handle(req, server),
+      websocket: websocketHandler,
+      error: (err: Error) => new Response(`Internal Server Error\n`, { status: 500, headers: { "x-sluice-error": err.name } }),
+    });
+    this.boundPort = this.server.port ?? this.config.port;
+  }
+
+  /** Stop accepting; in-flight requests finish unless `force`. */
+  async stop(force = false): Promise<void> {
+    await this.server?.stop(force);
+  }
+
+  private handle(req: Request, server: Server<BridgeData>): Response | Promise<Response> | undefined {
+    const gen = this.deps.current();
+    const addr = server.requestIP(req);
+    const hostHeader = req.headers.get("host") ?? "";
+    const target = splitRequestUrl(req.url);
+    const ctx: RequestContext = {
+      startMs: Date.now(),
+      startHr: performance.now(),
+      entryPoint: this.name,
+      clientAddr: addr ? (addr.family === "IPv6" ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`) : "",
+      clientHost: addr?.address ?? "",
+      clientPort: addr?.port ?? 0,
+      method: req.method,
+      host: hostHeader,
+      path: target.pathAndQuery,
+      protocol: "HTTP/1.1",
+      scheme: "http",
+      requestContentSize: Number(req.headers.get("content-length") ?? 0) || 0,
+      downstreamStatus: 0,
+      downstreamContentSize: 0,
+      retryAttempts: 0,
+      requestHeaders: req.headers,
+    };
+    this.inFlight++;
+    const done = () => {
+      this.inFlight--;
+      ctx.durationMs = performance.now() - ctx.startHr;
+      this.deps.observer.finished(ctx);
+    };
+    // Duplicate Host headers arrive joined by Bun; RFC 9112 3.2 says 400.
+    if (hostHeader.includes(",")) return observeResponse(badRequest(ctx, "several Host headers"), ctx, done);
+    if (req.method === "CONNECT") return observeResponse(answer(ctx, 405, "Method Not Allowed", "CONNECT is not supported"), ctx, done);
+
+    const conn: ConnInfo = {
+      server: server as Server<unknown>,
+      clientIp: ctx.clientHost,
+      clientPort: ctx.clientPort,
+      entryPoint: this.name,
+      entryPointPort: this.port,
+      scheme: "http",
+      trust: this.trust,
+    };
+    const input: MatchInput = {
+      host: matchHost(hostHeader),
+      path: target.path,
+      method: req.method,
+      header: (name) => req.headers.get(name),
+      query: target.query,
+      clientIP: ctx.clientHost,
+    };
+    const route = gen.muxer(this.name)?.match(input);
+    if (!route) return observeResponse(notFound(ctx), ctx, done);
+    ctx.routerName = route.name;
+    ctx.serviceName = route.value.serviceName;
+    // The upstream timeouts bound the wait; Bun's idle timer must not cut a slow but live backend.
+    server.timeout(req, 0);
+    let result: Response | Promise<Response> | undefined;
+    try {
+      result = route.value.handler(req, ctx, conn);
+    } catch (err) {
+      return observeResponse(internalError(ctx, err), ctx, done);
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (res) => finishResponse(res, ctx, done),
+        (err) => observeResponse(internalError(ctx, err), ctx, done),
+      ) as Promise<Response>;
+    }
+    return finishResponse(result, ctx, done);
+  }
+}
+
+function finishResponse(res: Response | undefined, ctx: RequestContext, done: () => void): Response {
+  if (res === undefined) {
+    // Upgraded to a WebSocket: the request is over for logging purposes.
+    ctx.downstreamStatus = 101;
+    done();
+    return undefined as unknown as Response;
+  }
+  ctx.downstreamStatus = res.status;
+  return observeResponse(res, ctx, done);
+}
+
+function internalError(ctx: RequestContext, err: unknown): Response {
+  return answer(ctx, 500, "Internal Server Error", `handler failed: ${err instanceof Error ? err.message : String(err)}`);
+}

@@ -1,0 +1,21 @@
+import type { Server } from "bun";
+import type { ForwardedTrust } from "./forwarded-headers.ts";
+import type { RequestContext } from "./request-context.ts";
+
+/** What the request path knows about the connection a request came on. */
+export interface ConnInfo {
+  server: Server<unknown>;
+  clientIp: string;
+  clientPort: number;
+  entryPoint: string;
+  entryPointPort: number;
+  scheme: "http" | "https";
+  /** The entrypoint's forwardedHeaders trust. */
+  trust: ForwardedTrust;
+}
+
+/** One step of the request path: answers a request, possibly by calling the next step. */
+export type Handler = (req: Request, ctx: RequestContext, conn: ConnInfo) => Promise<Response> | Response;
+
+/** A middleware wraps the next handler once, at compile time. */
+export type Middleware = (next: Handler) => Handler;

@@ -1,0 +1,35 @@
+// One per request. The request path fills it in as it goes; the access log and
+// metrics read it once when the response has finished.
+
+export interface RequestContext {
+  startMs: number;            // performance.timeOrigin-based wall clock (Date.now())
+  startHr: number;            // performance.now() at arrival, for durations
+  entryPoint: string;
+  clientAddr: string;         // "ip:port"
+  clientHost: string;         // ip
+  clientPort: number;
+  clientUsername?: string;
+  method: string;
+  host: string;               // request host as sent (may carry a port)
+  path: string;               // path + query as sent
+  protocol: string;           // "HTTP/1.1", "HTTP/2.0"
+  scheme: "http" | "https";
+  requestContentSize: number;
+  routerName?: string;
+  serviceName?: string;
+  serviceUrl?: string;
+  serviceAddr?: string;
+  originStatus?: number;
+  originContentSize?: number;
+  originDurationMs?: number;
+  downstreamStatus: number;
+  downstreamContentSize: number;
+  retryAttempts: number;
+  durationMs?: number;
+  requestHeaders: Headers;
+  responseHeaders?: Headers;
+  /** The response body streams (not a buffer): its size is known only at the end. */
+  streamedResponse?: boolean;
+  /** Set when Sluice answered itself (no route, bad gateway...), for logs. */
+  error?: string;
+}

@@ -1,0 +1,65 @@
+// Splitting Bun's absolute request URL into what routing needs, without
+// building a URL object per request.
+
+export interface RequestTarget {
+  /** Path and query as forwarded, e.g. "/a/b?x=1" (path cleaned of dot segments). */
+  pathAndQuery: string;
+  path: string;
+  query: string;
+}
+
+export function splitRequestUrl(url: string): RequestTarget {
+  // Bun gives "http://host/path?q" for origin-form requests, and the bare
+  // target for HTTP/1.0 requests without Host ("/path?q").
+  let start = 0;
+  if (url.charCodeAt(0) !== 47 /* / */) {
+    const scheme = url.indexOf("://");
+    const from = scheme < 0 ? 0 : scheme + 3;
+    const slash = url.indexOf("/", from);
+    const mark = url.indexOf("?", from);
+    start = slash < 0 ? (mark < 0 ? url.length : mark) : mark >= 0 && mark < slash ? mark : slash;
+  }
+  const q = url.indexOf("?", start);
+  let path = q < 0 ? url.slice(start) : url.slice(start, q);
+  const query = q < 0 ? "" : url.slice(q + 1);
+  if (path === "") path = "/";
+  if (needsCleaning(path)) path = cleanPath(path);
+  return { path, query, pathAndQuery: q < 0 ? path : `${path}?${query}` };
+}
+
+function needsCleaning(path: string): boolean {
+  return path.includes("/.") || path.includes("//");
+}
+
+/**
+ * Removes "." and ".." segments and repeated slashes, as Traefik v3's
+ * sanitizePath and nginx do, so `/api/../admin` cannot slip past a
+ * PathPrefix(`/api`) router. A trailing slash is kept.
+ */
+export function cleanPath(path: string): string {
+  const out: string[] = [];
+  const parts = path.split("/");
+  for (const seg of parts) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") out.pop();
+    else out.push(seg);
+  }
+  const last = parts[parts.length - 1];
+  const trailing = last === "" || last === "." || last === "..";
+  const cleaned = "/" + out.join("/");
+  return trailing && cleaned !== "/" ? cleaned + "/" : cleaned;
+}
+
+/** Lower-cased host without port or trailing dot, for matching. */
+export function matchHost(hostHeader: string): string {
+  let h = hostHeader;
+  if (h.charCodeAt(0) === 91 /* [ */) {
+    const close = h.indexOf("]");
+    h = close < 0 ? h : h.slice(1, close);
+  } else {
+    const colon = h.indexOf(":");
+    if (colon >= 0) h = h.slice(0, colon);
+  }
+  if (h.endsWith(".")) h = h.slice(0, -1);
+  return h.toLowerCase();
+}

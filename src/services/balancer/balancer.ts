@@ -1,0 +1,13 @@
+// The seam between a load-balancer service and its picking strategy, so that
+// strategies (`wrr`, `p2c`, ...) are interchangeable and share one test suite.
+import type { ServerState } from "./server-state.ts";
+
+export interface Balancer {
+  /**
+   * The server for the next request, chosen among healthy servers with a
+   * weight above 0; undefined when there is none. Must not allocate.
+   */
+  pick(): ServerState | undefined;
+  /** Every server the balancer was built over, in configuration order. */
+  readonly servers: readonly ServerState[];
+}

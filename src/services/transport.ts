@@ -1,0 +1,57 @@
+import { readFileSync } from "node:fs";
+import type { ServersTransportConfig } from "../config/dynamic/types.ts";
+import type { GlobalServersTransport } from "../config/static/types.ts";
+import { parseDuration } from "../config/static/duration.ts";
+import type { UpstreamTimeouts, UpstreamTlsOptions } from "./upstream/types.ts";
+
+/** A servers transport with defaults applied and files read: what a client needs. */
+export interface ResolvedTransport {
+  timeouts: UpstreamTimeouts;
+  tls: UpstreamTlsOptions;
+  maxIdleConnsPerHost: number;
+  /** Stable identity: equal keys can share one upstream client (and its pool). */
+  key: string;
+}
+
+/**
+ * Dynamic `http.serversTransports.<n>` overrides the static, global
+ * `serversTransport` field by field, as in Traefik v2.4+.
+ */
+export function resolveTransport(
+  global: GlobalServersTransport,
+  dynamic: ServersTransportConfig | undefined,
+): { transport: ResolvedTransport; errors: string[] } {
+  const errors: string[] = [];
+  const ft = dynamic?.forwardingTimeouts ?? {};
+  const dur = (v: string | number | undefined, fallback: number, name: string): number => {
+    if (v === undefined) return fallback;
+    try {
+      return parseDuration(v);
+    } catch (e) {
+      errors.push(`forwardingTimeouts.${name}: ${(e as Error).message}`);
+      return fallback;
+    }
+  };
+  const timeouts: UpstreamTimeouts = {
+    dialTimeoutMs: dur(ft.dialTimeout, global.forwardingTimeouts.dialTimeoutMs, "dialTimeout"),
+    responseHeaderTimeoutMs: dur(ft.responseHeaderTimeout, global.forwardingTimeouts.responseHeaderTimeoutMs, "responseHeaderTimeout"),
+    idleConnTimeoutMs: dur(ft.idleConnTimeout, global.forwardingTimeouts.idleConnTimeoutMs, "idleConnTimeout"),
+  };
+  const caFiles = dynamic?.rootCAs ?? global.rootCAs;
+  const ca: string[] = [];
+  for (const f of caFiles) {
+    try {
+      ca.push(readFileSync(f, "utf8"));
+    } catch (e) {
+      errors.push(`rootCAs: cannot read ${f}: ${(e as Error).message}`);
+    }
+  }
+  const tls: UpstreamTlsOptions = {
+    insecureSkipVerify: dynamic?.insecureSkipVerify ?? global.insecureSkipVerify,
+    serverName: dynamic?.serverName,
+    ca: ca.length ? ca : undefined,
+  };
+  const maxIdleConnsPerHost = dynamic?.maxIdleConnsPerHost ?? global.maxIdleConnsPerHost;
+  const key = JSON.stringify([timeouts, tls, maxIdleConnsPerHost]);
+  return { transport: { timeouts, tls, maxIdleConnsPerHost, key }, errors };
+}
