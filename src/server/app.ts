@@ -16,6 +16,8 @@ import { Generation } from "./generation.ts";
 import { gracefulStop } from "./lifecycle.ts";
 import type { RequestContext } from "./request-context.ts";
 
+const FIRST_CONFIG_WAIT_MS = 10_000;
+
 /** The running proxy: entrypoints, the live generation, and what feeds it. */
 export class SluiceApp {
   private generation: Generation;
@@ -66,26 +68,40 @@ export class SluiceApp {
     return this.entryPoints.find((e) => e.name === name);
   }
 
-  /** Compile and swap in the first generation, then start listening and watching. */
+  /**
+   * Start the providers, wait (bounded) for their first configuration, then
+   * listen: a fresh instance does not answer 404s, nor 200 on /ping, before
+   * its routes are loaded (Traefik #10151).
+   */
   async start(): Promise<void> {
     this.apply({}, []);
-    for (const ep of this.entryPoints) {
-      ep.start();
-      this.log.info(`entrypoint ${ep.name} listening`, { address: ep.config.address, port: ep.port });
-    }
+    let firstConfig: () => void = () => {};
+    const loaded = new Promise<void>((resolve) => (firstConfig = resolve));
     const watcher = new ConfigWatcher({
       throttleMs: this.config.providers.providersThrottleDurationMs,
-      onConfig: (merged, diagnostics) => this.apply(merged, diagnostics),
+      onConfig: (merged, diagnostics) => {
+        this.apply(merged, diagnostics);
+        firstConfig();
+      },
       onReloadResult: (ok, diagnostics) => {
         this.metrics?.configReload(ok);
         if (!ok) {
           this.log.error("configuration rejected, the last good configuration keeps serving", {});
           for (const d of diagnostics) this.log.error(formatDiagnostic(d));
+          firstConfig();
         }
       },
     });
-    if (this.fileProvider) watcher.add(this.fileProvider);
-    watcher.start(this.abort.signal);
+    if (this.fileProvider) {
+      watcher.add(this.fileProvider);
+      watcher.start(this.abort.signal);
+      const waited = await Promise.race([loaded.then(() => true), Bun.sleep(FIRST_CONFIG_WAIT_MS).then(() => false)]);
+      if (!waited) this.log.warn(`no configuration from the providers after ${FIRST_CONFIG_WAIT_MS} ms; listening anyway`);
+    }
+    for (const ep of this.entryPoints) {
+      ep.start();
+      this.log.info(`entrypoint ${ep.name} listening`, { address: ep.config.address, port: ep.port });
+    }
   }
 
   /** SIGHUP: re-read file-based configuration now. */

@@ -14,16 +14,25 @@ export interface RawResponse {
  * until the peer closes or `waitMs` passes. For checks fetch hides (framing,
  * raw header lines, hop-by-hop headers a client library refuses to send).
  */
-export async function rawRequest(port: number, request: string | Buffer | (string | Buffer)[], waitMs = 3000): Promise<RawResponse> {
+export async function rawRequest(
+  port: number,
+  request: string | Buffer | (string | Buffer)[],
+  waitMs = 3000,
+  /** Pause between parts (0: all written at once, i.e. pipelined). */
+  gapMs = 0,
+): Promise<RawResponse> {
   const socket = connect(port, "127.0.0.1");
   const parts = Array.isArray(request) ? request : [request];
   await new Promise<void>((resolve, reject) => {
     socket.once("connect", resolve);
     socket.once("error", reject);
   });
-  for (const p of parts) socket.write(p);
-  const data = await collect(socket, waitMs);
-  return parseRaw(data);
+  const data = collect(socket, waitMs + gapMs * parts.length);
+  for (const [i, p] of parts.entries()) {
+    if (i > 0 && gapMs > 0) await Bun.sleep(gapMs);
+    if (!socket.destroyed) socket.write(p);
+  }
+  return parseRaw(await data);
 }
 
 function collect(socket: Socket, waitMs: number): Promise<Buffer> {

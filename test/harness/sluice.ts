@@ -11,6 +11,8 @@ export interface SluiceOptions {
   entryPoints?: string[];
   /** Extra static YAML appended to the generated static config. */
   staticExtra?: string;
+  /** Extra YAML under every entrypoint, indented by the harness (e.g. "transport:\n  respondingTimeouts: ..."). */
+  entryPointExtra?: string;
   /** Dynamic config files, relative to the watched directory. */
   files?: Record<string, string>;
   env?: Record<string, string>;
@@ -19,6 +21,8 @@ export interface SluiceOptions {
   /** Extra CLI flags. */
   args?: string[];
   waitReady?: boolean;
+  /** Watch the dynamic directory (default true); false leaves reloads to SIGHUP. */
+  watch?: boolean;
 }
 
 export interface RunningSluice {
@@ -32,6 +36,8 @@ export interface RunningSluice {
   writeAtomic(file: string, content: string): void;
   output(): string;
   stop(signal?: NodeJS.Signals): Promise<number>;
+  /** Polls the collected output until `pattern` appears (bounded); true when it did. */
+  waitForOutput(pattern: string | RegExp, timeoutMs?: number): Promise<boolean>;
 }
 
 /** Starts the real Sluice process on a temp config dir; stop() kills it by PID and cleans up. */
@@ -42,8 +48,9 @@ export async function startSluice(opts: SluiceOptions = {}): Promise<RunningSlui
   const names = opts.entryPoints ?? ["web", "traefik"];
   const ports: Record<string, number> = {};
   for (const n of names) ports[n] = await freePort();
-  const eps = names.map((n) => `  ${n}:\n    address: "127.0.0.1:${ports[n]}"`).join("\n");
-  const staticYaml = `entryPoints:\n${eps}\nproviders:\n  providersThrottleDuration: 0s\n  file:\n    directory: ${dynamicDir}\n    watch: true\nping: {}\nlog:\n  level: INFO\n${opts.staticExtra ?? ""}\n`;
+  const epExtra = (opts.entryPointExtra ?? "").split("\n").filter(Boolean).map((l) => `\n    ${l}`).join("");
+  const eps = names.map((n) => `  ${n}:\n    address: "127.0.0.1:${ports[n]}"${epExtra}`).join("\n");
+  const staticYaml = `entryPoints:\n${eps}\nproviders:\n  providersThrottleDuration: 0s\n  file:\n    directory: ${dynamicDir}\n    watch: ${opts.watch ?? true}\nping: {}\nlog:\n  level: INFO\n${opts.staticExtra ?? ""}\n`;
   writeFileSync(join(dir, "static.yml"), staticYaml);
   for (const [f, content] of Object.entries(opts.files ?? {})) {
     mkdirSync(dirname(join(dynamicDir, f)), { recursive: true });
@@ -90,6 +97,8 @@ export async function startSluice(opts: SluiceOptions = {}): Promise<RunningSlui
       rmSync(dir, { recursive: true, force: true });
       return proc.exitCode ?? -1;
     },
+    waitForOutput: (pattern, timeoutMs = 5000) =>
+      waitFor(() => (typeof pattern === "string" ? out.includes(pattern) : pattern.test(out)), timeoutMs),
   };
   if (opts.waitReady !== false && names.includes("traefik")) {
     const ready = await waitFor(async () => (await fetch(running.url("traefik", "/ping"))).status === 200, 10_000);
