@@ -10,6 +10,7 @@ import { FileProvider } from "../providers/file/index.ts";
 import { ConfigWatcher } from "../providers/watcher.ts";
 import { ServiceRegistry, type ClientFactory } from "../services/service-registry.ts";
 import { DemoService } from "./demo-service.ts";
+import { redirectionRouters } from "./entrypoint-redirect.ts";
 import { compileGeneration, type InternalRouter } from "./compile.ts";
 import { EntryPoint } from "./entrypoint.ts";
 import { Generation } from "./generation.ts";
@@ -129,7 +130,9 @@ export class SluiceApp {
   }
 
   private internalRouters(): InternalRouter[] {
-    const routers: InternalRouter[] = [];
+    const redirections = redirectionRouters(this.config);
+    for (const e of redirections.errors) this.log.error(e);
+    const routers: InternalRouter[] = [...redirections.routers];
     const ping = this.config.ping;
     if (ping && !ping.manualRouting) {
       routers.push({

@@ -94,7 +94,7 @@ function compileRouter(
     const target: RouteTarget = { routerName: name, serviceName: router.service, handler };
     const d = muxers.get(ep)!.add({ name, rule: router.rule, syntax, priority: router.priority, value: target });
     if (d) {
-      errors.push(d.message);
+      errors.push(d.message.replace(`router ${name}: `, ""));
       break;
     }
     added++;

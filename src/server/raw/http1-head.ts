@@ -1,0 +1,208 @@
+// Parses one complete HTTP/1.1 request head (request line + header section)
+// strictly, and derives its framing (RFC 9112 §6): the body length, keep-alive,
+// Expect. Whatever a downstream server could read differently is rejected.
+import { CR, HTAB, HttpParseError, SP, isFieldByte, isTargetByte, isTokenByte, listTokens, validHost } from "./http1-syntax.ts";
+
+export type HeaderList = Array<[name: string, value: string]>;
+
+export interface RequestHead {
+  method: string;
+  /** The request-target as sent. */
+  target: string;
+  targetForm: "origin" | "absolute" | "asterisk";
+  /** Path and query to route on ("/a?b"); "*" for OPTIONS *. */
+  path: string;
+  /** Authority: the absolute-form target's, else the Host header's (RFC 9112 §3.2.2). */
+  host: string;
+  /** Scheme of an absolute-form target, else null. */
+  scheme: string | null;
+  version: "1.0" | "1.1";
+  /** Field lines in order, names as sent, values without surrounding OWS. */
+  headers: HeaderList;
+  /** Body framing: "none" (no body), "length" (contentLength bytes) or "chunked". */
+  body: "none" | "length" | "chunked";
+  contentLength: number;
+  /** Connection stays open after this exchange (HTTP/1.1 default, HTTP/1.0 only with keep-alive). */
+  keepAlive: boolean;
+  expectContinue: boolean;
+  /** Lower-cased Connection tokens (hop-by-hop fields they name must be dropped). */
+  connection: string[];
+  /** The Upgrade field when Connection names it, else null. */
+  upgrade: string | null;
+}
+
+export interface HeadLimits {
+  maxHeaders: number;
+  /** Largest Content-Length accepted (413 beyond). */
+  maxBodyBytes: number;
+}
+
+/** Validates and splits `method SP target SP version`. */
+function requestLine(text: string): { method: string; target: string; version: "1.0" | "1.1" } {
+  const sp1 = text.indexOf(" ");
+  const sp2 = sp1 < 0 ? -1 : text.indexOf(" ", sp1 + 1);
+  if (sp1 <= 0 || sp2 < 0 || text.indexOf(" ", sp2 + 1) >= 0) throw new HttpParseError(400, "malformed request line");
+  const method = text.slice(0, sp1);
+  const target = text.slice(sp1 + 1, sp2);
+  const version = text.slice(sp2 + 1);
+  for (let i = 0; i < method.length; i++) if (!isTokenByte(method.charCodeAt(i))) throw new HttpParseError(400, "invalid method");
+  if (target.length === 0) throw new HttpParseError(400, "empty request target");
+  for (let i = 0; i < target.length; i++) if (!isTargetByte(target.charCodeAt(i))) throw new HttpParseError(400, "invalid request target");
+  if (version === "HTTP/1.1") return { method, target, version: "1.1" };
+  if (version === "HTTP/1.0") return { method, target, version: "1.0" };
+  if (/^HTTP\/\d\.\d$/.test(version)) throw new HttpParseError(505, "HTTP version not supported");
+  throw new HttpParseError(400, "malformed HTTP version");
+}
+
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)$/;
+
+function classifyTarget(method: string, target: string): Pick<RequestHead, "targetForm" | "path" | "scheme"> & { authority: string | null } {
+  if (method === "CONNECT") throw new HttpParseError(501, "CONNECT not supported");
+  if (target.charCodeAt(0) === 47 /* / */) {
+    if (target.includes("#")) throw new HttpParseError(400, "fragment in request target");
+    return { targetForm: "origin", path: target, scheme: null, authority: null };
+  }
+  if (target === "*") {
+    if (method !== "OPTIONS") throw new HttpParseError(400, "asterisk-form only for OPTIONS");
+    return { targetForm: "asterisk", path: "*", scheme: null, authority: null };
+  }
+  const m = ABSOLUTE.exec(target);
+  if (!m) throw new HttpParseError(400, "invalid request target");
+  const scheme = m[1].toLowerCase();
+  if (scheme !== "http" && scheme !== "https") throw new HttpParseError(400, "unsupported target scheme");
+  const authority = m[2];
+  if (authority.length === 0 || authority.includes("@") || !validHost(authority)) throw new HttpParseError(400, "invalid target authority");
+  const rest = m[3];
+  return { targetForm: "absolute", path: rest.length === 0 ? "/" : rest[0] === "?" ? `/${rest}` : rest, scheme, authority };
+}
+
+/** One field line: name ":" OWS value OWS; no whitespace before the colon, no obs-fold. */
+function fieldLine(line: string, into: HeaderList): void {
+  const first = line.charCodeAt(0);
+  if (first === SP || first === HTAB) throw new HttpParseError(400, "obsolete line folding");
+  const colon = line.indexOf(":");
+  if (colon <= 0) throw new HttpParseError(400, "malformed field line");
+  for (let i = 0; i < colon; i++) if (!isTokenByte(line.charCodeAt(i))) throw new HttpParseError(400, "invalid field name");
+  let start = colon + 1;
+  let end = line.length;
+  for (let i = start; i < end; i++) if (!isFieldByte(line.charCodeAt(i))) throw new HttpParseError(400, "invalid character in field value");
+  while (start < end && (line.charCodeAt(start) === SP || line.charCodeAt(start) === HTAB)) start++;
+  while (end > start && (line.charCodeAt(end - 1) === SP || line.charCodeAt(end - 1) === HTAB)) end--;
+  into.push([line.slice(0, colon), line.slice(start, end)]);
+}
+
+/** Field lines of a header or trailer section ("\r\n"-separated, no empty line). */
+export function parseFieldLines(text: string, maxFields: number): HeaderList {
+  const out: HeaderList = [];
+  if (text.length === 0) return out;
+  for (const line of text.split("\r\n")) {
+    if (out.length >= maxFields) throw new HttpParseError(431, "too many header fields");
+    fieldLine(line, out);
+  }
+  return out;
+}
+
+function contentLength(values: string[], maxBodyBytes: number): number {
+  let found = -1;
+  for (const value of values) {
+    for (const part of value.split(",")) {
+      const digits = part.replace(/^[ \t]+|[ \t]+$/g, "");
+      if (!/^\d{1,16}$/.test(digits)) throw new HttpParseError(400, "invalid Content-Length");
+      const n = Number(digits);
+      if (!Number.isSafeInteger(n)) throw new HttpParseError(400, "invalid Content-Length");
+      if (found >= 0 && n !== found) throw new HttpParseError(400, "conflicting Content-Length");
+      found = n;
+    }
+  }
+  if (found > maxBodyBytes) throw new HttpParseError(413, "request body too large");
+  return found;
+}
+
+/** Parses a head whose lines are CRLF-separated (no final empty line). */
+export function parseRequestHead(text: string, limits: HeadLimits): RequestHead {
+  const eol = text.indexOf("\r\n");
+  const line = requestLine(eol < 0 ? text : text.slice(0, eol));
+  const form = classifyTarget(line.method, line.target);
+  const headers = parseFieldLines(eol < 0 ? "" : text.slice(eol + 2), limits.maxHeaders);
+  let hosts = 0;
+  let hostValue = "";
+  const cl: string[] = [];
+  const te: string[] = [];
+  const connection: string[] = [];
+  let expect: string | null = null;
+  let upgrade: string | null = null;
+  for (const [name, value] of headers) {
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === "host") {
+          hosts++;
+          hostValue = value;
+        }
+        break;
+      case 6:
+        if (name.toLowerCase() === "expect") expect = expect === null ? value : `${expect},${value}`;
+        break;
+      case 7:
+        if (name.toLowerCase() === "upgrade") upgrade = value;
+        break;
+      case 10:
+        if (name.toLowerCase() === "connection") connection.push(...listTokens(value));
+        break;
+      case 14:
+        if (name.toLowerCase() === "content-length") cl.push(value);
+        break;
+      case 17:
+        if (name.toLowerCase() === "transfer-encoding") te.push(...listTokens(value));
+        break;
+    }
+  }
+  if (hosts > 1) throw new HttpParseError(400, "duplicate Host");
+  if (hosts === 0 && line.version === "1.1") throw new HttpParseError(400, "missing Host");
+  if (hosts === 1 && !validHost(hostValue)) throw new HttpParseError(400, "invalid Host");
+  let body: RequestHead["body"] = "none";
+  let length = 0;
+  if (te.length > 0 || hasTeField(headers)) {
+    if (line.version === "1.0") throw new HttpParseError(400, "Transfer-Encoding in HTTP/1.0");
+    if (cl.length > 0) throw new HttpParseError(400, "both Content-Length and Transfer-Encoding");
+    if (te.length === 0 || te[te.length - 1] !== "chunked") throw new HttpParseError(400, "Transfer-Encoding must end in chunked");
+    if (te.length > 1) {
+      if (te.indexOf("chunked") !== te.length - 1) throw new HttpParseError(400, "chunked applied more than once");
+      throw new HttpParseError(501, `transfer coding ${te[0]} not implemented`);
+    }
+    body = "chunked";
+  } else if (cl.length > 0) {
+    length = contentLength(cl, limits.maxBodyBytes);
+    body = length > 0 ? "length" : "none";
+  }
+  let expectContinue = false;
+  if (expect !== null && line.version === "1.1") {
+    // RFC 9110 §10.1.1: 100-continue is the only expectation defined; others get 417.
+    const tokens = listTokens(expect);
+    if (tokens.length !== 1 || tokens[0] !== "100-continue") throw new HttpParseError(417, "unsupported expectation");
+    expectContinue = true;
+  }
+  const close = connection.includes("close");
+  const keepAlive = !close && (line.version === "1.1" || connection.includes("keep-alive"));
+  return {
+    method: line.method,
+    target: line.target,
+    targetForm: form.targetForm,
+    path: form.path,
+    host: form.authority ?? hostValue,
+    scheme: form.scheme,
+    version: line.version,
+    headers,
+    body,
+    contentLength: length,
+    keepAlive,
+    expectContinue,
+    connection,
+    upgrade: connection.includes("upgrade") ? upgrade : null,
+  };
+}
+
+/** A Transfer-Encoding field with an empty value still signals TE framing. */
+function hasTeField(headers: HeaderList): boolean {
+  for (const [name] of headers) if (name.length === 17 && name.toLowerCase() === "transfer-encoding") return true;
+  return false;
+}
