@@ -112,8 +112,6 @@ export class EntryPoint {
     if (!route) return observeResponse(notFound(ctx), ctx, done);
     ctx.routerName = route.name;
     ctx.serviceName = route.value.serviceName;
-    // The upstream timeouts bound the wait; Bun's idle timer must not cut a slow but live backend.
-    server.timeout(req, 0);
     let result: Response | Promise<Response> | undefined;
     try {
       result = route.value.handler(req, ctx, conn);
@@ -122,7 +120,13 @@ export class EntryPoint {
     }
     if (result instanceof Promise) {
       return result.then(
-        (res) => finishResponse(res, ctx, done),
+        (res) => {
+          // Bun's idle timer would cut a streamed body that pauses longer than
+          // idleTimeout (SSE, long polls); upstream timeouts bound those instead.
+          // Not needed while waiting for the head, and it costs ~10% on tiny responses.
+          if (ctx.streamedResponse) server.timeout(req, 0);
+          return finishResponse(res, ctx, done);
+        },
         (err) => observeResponse(internalError(ctx, err), ctx, done),
       ) as Promise<Response>;
     }

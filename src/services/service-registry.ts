@@ -1,5 +1,5 @@
 import type { Diagnostic } from "../config/diagnostic.ts";
-import type { HttpConfig } from "../config/dynamic/types.ts";
+import type { HttpConfig, LoadBalancerConfig } from "../config/dynamic/types.ts";
 import type { GlobalServersTransport } from "../config/static/types.ts";
 import { LoadBalancerService, type ServiceHooks } from "./load-balancer-service.ts";
 import { resolveTransport, type ResolvedTransport } from "./transport.ts";
@@ -40,6 +40,7 @@ export class ServiceRegistry {
         continue;
       }
       const lb = cfg.loadBalancer;
+      for (const message of unsupportedOptions(lb)) diagnostics.push({ severity: "warning", path: `${path}.loadBalancer`, message });
       const transportName = lb.serversTransport;
       const dynamicTransport = transportName ? http.serversTransports?.[transportName] : undefined;
       if (transportName && !dynamicTransport) {
@@ -99,4 +100,14 @@ export class ServiceRegistry {
     this.live.clear();
     this.clients.clear();
   }
+}
+
+/** Load balancer options accepted by the schema that Sluice does not act on yet. */
+function unsupportedOptions(lb: LoadBalancerConfig): string[] {
+  const out: string[] = [];
+  if (lb.sticky) out.push("sticky sessions are not implemented yet; requests are balanced without them");
+  if (lb.strategy && lb.strategy !== "wrr" && lb.strategy !== "p2c") {
+    out.push(`strategy "${lb.strategy}" is not implemented yet; using wrr`);
+  }
+  return out;
 }

@@ -21,7 +21,19 @@ export function unsupportedNotices(config: StaticConfig): string[] {
   if (config.api) out.push("api: the API and dashboard are not available in Sluice yet");
   for (const [name, ep] of Object.entries(config.entryPoints)) {
     if (ep.http.tls) out.push(`entryPoints.${name}.http.tls: TLS on entry points is not available in Sluice yet; it serves plain HTTP`);
+    const rt = ep.transport.respondingTimeouts;
+    if (rt.readTimeoutMs > 0 || rt.writeTimeoutMs > 0) {
+      out.push(`entryPoints.${name}.transport.respondingTimeouts: readTimeout and writeTimeout are not enforced yet (idleTimeout is)`);
+    }
     if (ep.proxyProtocol) out.push(`entryPoints.${name}.proxyProtocol: the PROXY protocol is not available in Sluice yet`);
+  }
+  const ft = config.serversTransport.forwardingTimeouts;
+  const customised = ft.dialTimeoutMs !== 30_000 || ft.idleConnTimeoutMs !== 90_000 || config.serversTransport.maxIdleConnsPerHost !== 200;
+  if (customised && process.env.SLUICE_UPSTREAM !== "pool") {
+    // Bun's fetch gives no hook for the connect phase nor for its pool.
+    out.push(
+      `serversTransport: with the default fetch upstream client, dialTimeout (${ft.dialTimeoutMs} ms), idleConnTimeout and maxIdleConnsPerHost are not enforced; SLUICE_UPSTREAM=pool enforces them`,
+    );
   }
   return out;
 }

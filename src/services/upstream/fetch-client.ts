@@ -6,7 +6,10 @@ import { UpstreamError, type UpstreamClient, type UpstreamErrorKind, type Upstre
 export class FetchUpstreamClient implements UpstreamClient {
   async request(req: UpstreamRequest): Promise<Response> {
     if (req.signal?.aborted) throw new UpstreamError("aborted", "client aborted the request");
-    const ctrl = new AbortController();
+    const headerMs = req.timeouts.responseHeaderTimeoutMs;
+    // Without a header deadline the client's own signal is passed straight
+    // through: an AbortController per request cost ~12% of throughput.
+    const ctrl = headerMs > 0 ? new AbortController() : null;
     let timedOut: UpstreamError | null = null;
     let bodySent = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -14,9 +17,8 @@ export class FetchUpstreamClient implements UpstreamClient {
     // fetch does not expose the connect phase, so a dial timeout cannot be
     // told apart from a slow backend (a long poll): it is not enforced here,
     // and the header deadline counts from the start (or from the body's end).
-    const headerMs = req.timeouts.responseHeaderTimeoutMs;
     const armHeaderTimer = () => {
-      if (headerMs <= 0 || timer) return;
+      if (!ctrl || timer) return;
       timer = setTimeout(() => {
         timedOut = new UpstreamError("header-timeout", `no response head within ${headerMs}ms`, bodySent);
         ctrl.abort(timedOut);
@@ -41,8 +43,8 @@ export class FetchUpstreamClient implements UpstreamClient {
       armHeaderTimer();
     }
 
-    const onAbort = () => ctrl.abort(req.signal?.reason);
-    req.signal?.addEventListener("abort", onAbort, { once: true });
+    const onAbort = ctrl ? () => ctrl.abort(req.signal?.reason) : null;
+    if (onAbort) req.signal?.addEventListener("abort", onAbort, { once: true });
     const t = req.tls;
     try {
       return await fetch(`${req.target.origin}${req.pathAndQuery || "/"}`, {
@@ -55,14 +57,14 @@ export class FetchUpstreamClient implements UpstreamClient {
         proxy: false,
         // Traefik has no upstream idle timeout; Bun's fetch would cut at 5 min.
         timeout: false,
-        signal: ctrl.signal,
+        signal: ctrl ? ctrl.signal : req.signal,
         tls:
           req.target.protocol === "https:"
             ? { serverName: t?.serverName || undefined, rejectUnauthorized: !t?.insecureSkipVerify, ca: t?.ca }
             : undefined,
       });
     } catch (err) {
-      req.signal?.removeEventListener("abort", onAbort);
+      if (onAbort) req.signal?.removeEventListener("abort", onAbort);
       if (timedOut) throw timedOut;
       if (req.signal?.aborted) throw new UpstreamError("aborted", "client aborted the request", bodySent);
       throw mapFetchError(err, bodySent);

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Socket, TCPSocketListener } from "bun";
+import { listenRaw, type RawExchange } from "./connection.ts";
+
+const text = (s: string) => Buffer.from(s, "latin1");
+let maxPending = 0;
+let sawBackpressure = false;
+
+/** Routes of the test server, by path. */
+function handle(ex: RawExchange): void {
+  const path = ex.head.path;
+  if (path === "/slow") {
+    setTimeout(() => ex.end(text("slow")), 30);
+  } else if (path === "/fast") {
+    ex.end(text("fast"));
+  } else if (path === "/len") {
+    ex.writeHead(200, "OK", [["Content-Type", "text/plain"], ["Transfer-Encoding", "chunked"]], { contentLength: 5 });
+    ex.end(text("hello"));
+  } else if (path === "/stream") {
+    ex.writeHead(200, "OK", []);
+    ex.write(text("ab"));
+    ex.end(text("cd"), [["X-T", "1"]]);
+  } else if (path === "/204" || path === "/304") {
+    ex.writeHead(Number(path.slice(1)), "X", [["ETag", '"e"']], { contentLength: 7 });
+    ex.end();
+  } else if (path === "/echo") {
+    const parts: Uint8Array[] = [];
+    ex.readBody(
+      (c) => parts.push(Buffer.from(c)),
+      (trailers) => {
+        const body = Buffer.concat(parts);
+        ex.writeHead(200, "OK", [["X-Trailers", String(trailers?.length ?? 0)]], { contentLength: body.length });
+        ex.end(body);
+      },
+    );
+  } else if (path === "/big") {
+    const piece = Buffer.alloc(64 * 1024, 120);
+    let left = 32 * 1024 * 1024;
+    ex.writeHead(200, "OK", [], { contentLength: left });
+    const pump = () => {
+      while (left > 0) {
+        left -= piece.length;
+        const ok = left === 0 ? (ex.end(piece), true) : ex.write(piece);
+        if (!ok) {
+          sawBackpressure = true;
+          return;
+        }
+      }
+    };
+    ex.onDrain = pump;
+    pump();
+  } else if (path === "/throw") {
+    throw new Error("handler bug");
+  } else {
+    ex.writeHead(404, "Not Found", [], { contentLength: 0 });
+    ex.end();
+  }
+  void maxPending;
+}
+
+let server: TCPSocketListener<unknown>;
+beforeAll(() => {
+  server = listenRaw({ hostname: "127.0.0.1", port: 0, onRequest: handle }) as TCPSocketListener<unknown>;
+});
+afterAll(() => server.stop(true));
+
+interface Talk {
+  /** Everything received until the server closed or `done` said so. */
+  received: string;
+  closed: boolean;
+}
+
+/** Sends `parts` in order (each after the previous `waitFor` text arrived); bounded by time. */
+async function talk(parts: Array<{ send: string; waitFor?: string }>, done: (received: string) => boolean, timeoutMs = 3000): Promise<Talk> {
+  const result: Talk = { received: "", closed: false };
+  let wake = () => {};
+  const changed = () => new Promise<void>((r) => (wake = r));
+  const socket: Socket<undefined> = await Bun.connect({
+    hostname: "127.0.0.1",
+    port: server.port,
+    socket: {
+      data(_s, chunk) {
+        result.received += Buffer.from(chunk).toString("latin1");
+        wake();
+      },
+      close() {
+        result.closed = true;
+        wake();
+      },
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  const until = async (pred: () => boolean) => {
+    while (!pred() && !result.closed && Date.now() < deadline) await Promise.race([changed(), Bun.sleep(50)]);
+  };
+  for (const part of parts) {
+    socket.write(part.send);
+    if (part.waitFor) await until(() => result.received.includes(part.waitFor!));
+  }
+  await until(() => done(result.received));
+  if (!result.closed) await Bun.sleep(30); // give an unexpected close or extra bytes a chance to show
+  const snapshot = { ...result }; // before our own end() closes the socket
+  socket.end();
+  return snapshot;
+}
+
+const countOf = (s: string, needle: string) => s.split(needle).length - 1;
+
+describe("listenRaw", () => {
+  test("pipelined requests are answered in order on one connection", async () => {
+    const r = await talk([{ send: "GET /slow HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\n" }], (s) => s.includes("fast"));
+    expect(r.received.indexOf("slow")).toBeGreaterThan(0);
+    expect(r.received.indexOf("slow")).toBeLessThan(r.received.indexOf("fast"));
+    expect(r.closed).toBe(false);
+  });
+
+  test("Content-Length framing replaces framing headers from the handler", async () => {
+    const r = await talk([{ send: "GET /len HTTP/1.1\r\nHost: a\r\n\r\n" }], (s) => s.endsWith("hello"));
+    expect(r.received).toContain("Content-Length: 5\r\n");
+    expect(r.received).not.toContain("Transfer-Encoding");
+    expect(r.received.endsWith("\r\n\r\nhello")).toBe(true);
+  });
+
+  test("HEAD announces the length but sends no body; the connection stays usable", async () => {
+    const r = await talk([{ send: "HEAD /len HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\n" }], (s) => s.endsWith("fast"));
+    expect(r.received).not.toContain("hello");
+    expect(countOf(r.received, "HTTP/1.1 200")).toBe(2);
+    expect(r.received.endsWith("Content-Length: 4\r\n\r\nfast")).toBe(true);
+  });
+
+  test.each(["/204", "/304"])("%s has no body and no framing for one", async (path) => {
+    const r = await talk([{ send: `GET ${path} HTTP/1.1\r\nHost: a\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\n` }], (s) => s.endsWith("fast"));
+    const first = r.received.slice(0, r.received.indexOf("\r\n\r\n") + 4);
+    expect(first).not.toContain("Transfer-Encoding");
+    expect(first.includes("Content-Length")).toBe(path === "/304");
+    expect(r.received.slice(first.length).startsWith("HTTP/1.1 200")).toBe(true);
+  });
+
+  test("unknown length is chunked for HTTP/1.1, with trailers", async () => {
+    const r = await talk([{ send: "GET /stream HTTP/1.1\r\nHost: a\r\n\r\n" }], (s) => s.endsWith("\r\n\r\n") && s.includes("0\r\n"));
+    expect(r.received).toContain("Transfer-Encoding: chunked\r\n");
+    expect(r.received.endsWith("\r\n\r\n2\r\nab\r\n2\r\ncd\r\n0\r\nX-T: 1\r\n\r\n")).toBe(true);
+  });
+
+  test("unknown length is close-delimited for HTTP/1.0", async () => {
+    const r = await talk([{ send: "GET /stream HTTP/1.0\r\n\r\n" }], () => false, 1500);
+    expect(r.closed).toBe(true);
+    expect(r.received).toContain("Connection: close\r\n");
+    expect(r.received.endsWith("\r\n\r\nabcd")).toBe(true);
+  });
+
+  test("Connection: close is honoured", async () => {
+    const r = await talk([{ send: "GET /fast HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n" }], () => false, 1500);
+    expect(r.closed).toBe(true);
+    expect(r.received).toContain("Connection: close\r\n");
+  });
+
+  test("Expect: 100-continue gets 100 before the body is sent", async () => {
+    const r = await talk(
+      [
+        { send: "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n", waitFor: "100 Continue" },
+        { send: "data" },
+      ],
+      (s) => s.endsWith("data"),
+    );
+    expect(r.received.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n")).toBe(true);
+  });
+
+  test("chunked request body is de-chunked for the handler", async () => {
+    const r = await talk([{ send: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\nX-A: 1\r\n\r\n" }], (s) => s.endsWith("abcde"));
+    expect(r.received).toContain("X-Trailers: 1\r\n");
+    expect(r.received).toContain("Content-Length: 5\r\n");
+  });
+
+  test("a smuggling attempt gets 400 and the connection closes", async () => {
+    const r = await talk([{ send: "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /fast HTTP/1.1\r\nHost: a\r\n\r\n" }], () => false, 1500);
+    expect(r.closed).toBe(true);
+    expect(r.received.startsWith("HTTP/1.1 400 Bad Request\r\n")).toBe(true);
+    expect(r.received).not.toContain("fast");
+  });
+
+  test("a throwing handler gives 500", async () => {
+    const r = await talk([{ send: "GET /throw HTTP/1.1\r\nHost: a\r\n\r\n" }], (s) => s.includes("\r\n\r\n"));
+    expect(r.received.startsWith("HTTP/1.1 500 ")).toBe(true);
+  });
+
+  test("32 MiB response goes out with backpressure, bytes complete", async () => {
+    const res = await fetch(`http://127.0.0.1:${server.port}/big`, { proxy: false });
+    const body = await res.arrayBuffer();
+    expect(body.byteLength).toBe(32 * 1024 * 1024);
+    expect(sawBackpressure).toBe(true);
+  });
+});

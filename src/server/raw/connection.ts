@@ -1,0 +1,236 @@
+// A plain-HTTP/1.1 front on Bun.listen: each request is parsed strictly
+// (http1-parser.ts) and handed to a callback as a RawExchange; responses are
+// framed by ResponseWriter. Requests on one connection are answered in order:
+// the parser pauses after each request until its response has ended.
+// Not wired into Sluice yet (see the report in scripts/path-compare.ts's header).
+import type { Socket, TCPSocketListener } from "bun";
+import { Http1RequestParser, HttpParseError, type HeaderList, type ParserLimits, type RequestHead } from "./http1-parser.ts";
+import { ResponseWriter, type ResponseFraming } from "./response-writer.ts";
+import { SocketOut } from "./socket-out.ts";
+
+/** Read no more from a client while this much parsed-but-unconsumed input waits. */
+const MAX_BUFFERED_INPUT = 64 * 1024;
+
+export interface RawExchange {
+  readonly head: RequestHead;
+  readonly remoteAddress: string;
+  /** Starts delivery of the request body (sends 100 Continue when asked for). */
+  readBody(onChunk: (chunk: Uint8Array) => void, onEnd: (trailers: HeaderList | null) => void): void;
+  /** Body backpressure: stop/restart reading the client. */
+  pauseBody(): void;
+  resumeBody(): void;
+  writeHead(status: number, reason: string, headers: HeaderList, framing?: ResponseFraming): void;
+  /** False when the client is slow: wait for onDrain before writing more. */
+  write(chunk: Uint8Array): boolean;
+  end(chunk?: Uint8Array, trailers?: HeaderList): void;
+  onDrain: (() => void) | null;
+  /** The client went away or sent a broken body before the response ended. */
+  onAbort: ((reason: string) => void) | null;
+  readonly aborted: boolean;
+}
+
+export type RawRequestHandler = (exchange: RawExchange) => void;
+
+export interface RawServerOptions {
+  hostname: string;
+  port: number;
+  onRequest: RawRequestHandler;
+  limits?: Partial<ParserLimits>;
+  /** Idle keep-alive connections close after this many seconds (default 10). */
+  idleTimeoutSec?: number;
+}
+
+const REASONS: Record<number, string> = { 400: "Bad Request", 413: "Content Too Large", 414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented", 505: "HTTP Version Not Supported" };
+
+class Exchange implements RawExchange {
+  onDrain: (() => void) | null = null;
+  onAbort: ((reason: string) => void) | null = null;
+  aborted = false;
+  bodyDone = false;
+  private bodyQueue: Uint8Array[] = [];
+  private onChunk: ((chunk: Uint8Array) => void) | null = null;
+  private onBodyEnd: ((trailers: HeaderList | null) => void) | null = null;
+  private trailers: HeaderList | null = null;
+  readonly writer: ResponseWriter;
+
+  constructor(readonly conn: Connection, readonly head: RequestHead, readonly remoteAddress: string) {
+    this.writer = new ResponseWriter(conn.out, head.method, head.version, head.keepAlive);
+  }
+
+  readBody(onChunk: (chunk: Uint8Array) => void, onEnd: (trailers: HeaderList | null) => void): void {
+    if (this.head.expectContinue && !this.writer.started && !this.bodyDone) this.conn.out.write(CONTINUE);
+    this.onChunk = onChunk;
+    this.onBodyEnd = onEnd;
+    for (const chunk of this.bodyQueue.splice(0)) onChunk(chunk);
+    if (this.bodyDone) onEnd(this.trailers);
+  }
+
+  deliver(chunk: Uint8Array): void {
+    if (this.onChunk) this.onChunk(chunk);
+    else this.bodyQueue.push(chunk);
+  }
+
+  finishBody(trailers: HeaderList | null): void {
+    this.bodyDone = true;
+    this.trailers = trailers;
+    this.onBodyEnd?.(trailers);
+  }
+
+  pauseBody(): void {
+    this.conn.parser.pause();
+    this.conn.socket.pause();
+  }
+
+  resumeBody(): void {
+    this.conn.socket.resume();
+    this.conn.parser.resume();
+  }
+
+  writeHead(status: number, reason: string, headers: HeaderList, framing?: ResponseFraming): void {
+    // An unread request body cannot stay on a keep-alive connection.
+    if (!this.bodyDone && this.head.body !== "none") this.writer.keepAlive = false;
+    this.writer.writeHead(status, reason, headers, framing);
+  }
+
+  write(chunk: Uint8Array): boolean {
+    return this.aborted ? false : this.writer.write(chunk);
+  }
+
+  end(chunk?: Uint8Array, trailers?: HeaderList): void {
+    if (this.aborted || this.writer.finished) return;
+    if (!this.writer.started) this.writeHead(200, "OK", [], { contentLength: chunk?.length ?? 0 });
+    this.writer.end(chunk, trailers);
+    this.conn.responseEnded(this);
+  }
+
+  abort(reason: string): void {
+    if (this.aborted || this.writer.finished) return;
+    this.aborted = true;
+    this.onAbort?.(reason);
+  }
+}
+
+const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
+
+class Connection {
+  readonly out: SocketOut;
+  readonly parser: Http1RequestParser;
+  current: Exchange | null = null;
+  closing = false;
+  /** The client half-closed: answer what it sent, then close. */
+  peerEnded = false;
+
+  constructor(readonly socket: Socket<Connection>, private readonly opts: RawServerOptions) {
+    this.out = new SocketOut(socket as Socket<unknown>, () => this.current?.onDrain?.());
+    this.parser = new Http1RequestParser(
+      {
+        onHead: (head) => this.startExchange(head),
+        onBody: (chunk) => this.current?.deliver(chunk),
+        onEnd: (trailers) => {
+          const ex = this.current;
+          if (!ex) return;
+          // Hold pipelined requests until this response is over.
+          if (!ex.writer.finished) this.parser.pause();
+          ex.finishBody(trailers);
+          if (ex.writer.finished) this.next();
+        },
+        onError: (err) => this.parseError(err),
+      },
+      opts.limits,
+    );
+  }
+
+  private startExchange(head: RequestHead): void {
+    this.socket.timeout(0);
+    const ex = new Exchange(this, head, this.socket.remoteAddress);
+    this.current = ex;
+    try {
+      this.opts.onRequest(ex);
+    } catch {
+      if (!ex.writer.started) ex.writeHead(500, REASONS[500], [], { contentLength: 0 });
+      else ex.writer.reusable = false;
+      ex.end();
+    }
+  }
+
+  /** The handler ended its response: next request, or close. */
+  responseEnded(ex: Exchange): void {
+    if (!ex.writer.keepAlive || !ex.writer.reusable || this.peerEnded) return this.close();
+    if (ex.bodyDone) this.next();
+    // else: the request body is still arriving; onEnd calls next().
+  }
+
+  private next(): void {
+    this.current = null;
+    if (this.closing) return;
+    this.socket.timeout(this.opts.idleTimeoutSec ?? 10);
+    this.socket.resume();
+    this.parser.resume();
+  }
+
+  private parseError(err: HttpParseError): void {
+    const ex = this.current;
+    if (ex && !ex.writer.finished) {
+      ex.abort(err.reason);
+      if (ex.writer.started) return this.close();
+    }
+    const body = Buffer.from(`${err.reason}\n`, "latin1");
+    const status = REASONS[err.status] ? err.status : 400;
+    const writer = new ResponseWriter(this.out, "GET", "1.1", false);
+    writer.writeHead(status, REASONS[status], [["Content-Type", "text/plain; charset=utf-8"]], { contentLength: body.length });
+    writer.end(body);
+    this.close();
+  }
+
+  /** Ends the socket once queued bytes are out. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.parser.pause();
+    if (!this.out.saturated) this.socket.end();
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.closing) return;
+    this.parser.push(chunk);
+    if (this.parser.buffered > MAX_BUFFERED_INPUT) this.socket.pause();
+  }
+
+  onDrain(): void {
+    this.out.drain();
+    if (this.closing && !this.out.saturated) this.socket.end();
+  }
+
+  onPeerEnd(): void {
+    this.peerEnded = true;
+    const ex = this.current;
+    if (!ex) return this.close();
+    if (!ex.bodyDone) ex.abort("client ended before the request body");
+  }
+
+  onClose(): void {
+    this.closing = true;
+    this.out.close();
+    this.current?.abort("client closed the connection");
+  }
+}
+
+/** Starts a raw HTTP/1.1 listener; stop it with `listener.stop(true)`. */
+export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection> {
+  return Bun.listen<Connection>({
+    hostname: opts.hostname,
+    port: opts.port,
+    socket: {
+      open(socket) {
+        socket.data = new Connection(socket, opts);
+        socket.timeout(opts.idleTimeoutSec ?? 10);
+      },
+      data: (socket, chunk) => socket.data.onData(chunk),
+      drain: (socket) => socket.data.onDrain(),
+      close: (socket) => socket.data.onClose(),
+      end: (socket) => socket.data.onPeerEnd(),
+      timeout: (socket) => void socket.end(),
+      error: (socket) => socket.data?.onClose(),
+    },
+  });
+}

@@ -1,0 +1,110 @@
+// Writes one HTTP/1.1 response on a raw socket with correct framing:
+// Content-Length when known, else chunked (HTTP/1.1) or close-delimited
+// (HTTP/1.0); no body for HEAD, 1xx, 204 and 304. The head is held back and
+// sent with the first body bytes so that small responses take one write.
+import type { HeaderList } from "./http1-head.ts";
+import type { SocketOut } from "./socket-out.ts";
+
+/** Fields the writer owns: framing and connection management. */
+const OWN = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"]);
+
+export interface ResponseFraming {
+  /** Body length when known. For HEAD/304 it is only announced, nothing is sent. */
+  contentLength?: number;
+}
+
+export class ResponseWriter {
+  private head: string | null = null;
+  private mode: "none" | "length" | "chunked" | "close" = "none";
+  private left = 0;
+  started = false;
+  finished = false;
+  /** False when the framing broke (short body): the connection must close. */
+  reusable = true;
+
+  constructor(
+    private readonly out: SocketOut,
+    private readonly method: string,
+    private readonly version: "1.0" | "1.1",
+    /** Keep-alive as the request allows it; writeHead may only turn it off. */
+    public keepAlive: boolean,
+  ) {}
+
+  writeHead(status: number, reason: string, headers: HeaderList, framing: ResponseFraming = {}): void {
+    if (this.started) throw new Error("response head already written");
+    this.started = true;
+    const noBody = this.method === "HEAD" || status < 200 || status === 204 || status === 304;
+    let text = `HTTP/1.1 ${status} ${reason}\r\n`;
+    for (const [name, value] of headers) {
+      if (name.length <= 17 && OWN.has(name.toLowerCase())) continue;
+      text += `${name}: ${value}\r\n`;
+    }
+    const cl = framing.contentLength;
+    if (noBody) {
+      if (cl !== undefined && status !== 204 && status >= 200) text += `Content-Length: ${cl}\r\n`;
+      this.mode = "none";
+    } else if (cl !== undefined) {
+      text += `Content-Length: ${cl}\r\n`;
+      this.mode = "length";
+      this.left = cl;
+    } else if (this.version === "1.1") {
+      text += "Transfer-Encoding: chunked\r\n";
+      this.mode = "chunked";
+    } else {
+      this.mode = "close";
+      this.keepAlive = false;
+    }
+    if (!this.keepAlive) text += "Connection: close\r\n";
+    else if (this.version === "1.0") text += "Connection: keep-alive\r\n";
+    this.head = `${text}\r\n`;
+  }
+
+  /** Queues body bytes; false when the socket is saturated (wait for drain). */
+  write(chunk: Uint8Array): boolean {
+    if (!this.started || this.finished) throw new Error("write outside a response");
+    if (chunk.length === 0) return this.flushHead();
+    switch (this.mode) {
+      case "none":
+        return this.flushHead();
+      case "length":
+        if (chunk.length > this.left) throw new Error("body longer than Content-Length");
+        this.left -= chunk.length;
+        return this.send(chunk);
+      case "chunked":
+        return this.send(Buffer.from(`${chunk.length.toString(16)}\r\n`, "latin1"), chunk, CRLF);
+      default:
+        return this.send(chunk);
+    }
+  }
+
+  /** Ends the body (with trailers when chunked). */
+  end(chunk?: Uint8Array, trailers?: HeaderList): boolean {
+    if (chunk && chunk.length > 0) this.write(chunk);
+    this.finished = true;
+    if (this.mode === "chunked") {
+      let tail = "0\r\n";
+      for (const [name, value] of trailers ?? []) tail += `${name}: ${value}\r\n`;
+      return this.send(Buffer.from(`${tail}\r\n`, "latin1"));
+    }
+    if (this.mode === "length" && this.left > 0) this.reusable = false;
+    if (this.mode === "close") this.reusable = false;
+    return this.flushHead();
+  }
+
+  private flushHead(): boolean {
+    if (this.head === null) return !this.out.saturated;
+    const head = Buffer.from(this.head, "latin1");
+    this.head = null;
+    return this.out.write(head);
+  }
+
+  private send(...parts: Uint8Array[]): boolean {
+    if (this.head !== null) {
+      parts.unshift(Buffer.from(this.head, "latin1"));
+      this.head = null;
+    }
+    return this.out.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  }
+}
+
+const CRLF = Buffer.from("\r\n");

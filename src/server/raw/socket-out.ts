@@ -1,0 +1,64 @@
+// Bun's socket.write() does not buffer: it returns how many bytes it took
+// (possibly fewer, or -1). This keeps the rest in order and resends on drain.
+import type { Socket } from "bun";
+
+export class SocketOut {
+  private readonly queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private closed = false;
+
+  constructor(private readonly socket: Socket<unknown>, private readonly onDrained: () => void) {}
+
+  /** True while bytes wait for the socket. */
+  get saturated(): boolean {
+    return this.queue.length > 0;
+  }
+
+  get pendingBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Writes or queues; false when something is left queued. */
+  write(bytes: Uint8Array): boolean {
+    if (this.closed) return false;
+    if (this.queue.length > 0) {
+      this.enqueue(bytes);
+      return false;
+    }
+    const n = this.socket.write(bytes);
+    if (n >= bytes.length) return true;
+    this.enqueue(n > 0 ? bytes.subarray(n) : bytes);
+    return false;
+  }
+
+  /** Called from the socket's drain handler. */
+  drain(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      const head = this.queue[0];
+      const n = this.socket.write(head);
+      if (n < head.length) {
+        if (n > 0) {
+          this.queue[0] = head.subarray(n);
+          this.queuedBytes -= n;
+        }
+        return;
+      }
+      this.queue.shift();
+      this.queuedBytes -= head.length;
+    }
+    if (!this.closed) this.onDrained();
+  }
+
+  /** Drops what is queued (the socket is gone). */
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    // Not copied: callers hand over bytes they no longer change (socket reads, fresh buffers).
+    this.queue.push(bytes);
+    this.queuedBytes += bytes.length;
+  }
+}
