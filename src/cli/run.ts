@@ -4,6 +4,8 @@ import { SluiceApp } from "../server/app.ts";
 import type { ClientFactory } from "../services/service-registry.ts";
 import { FetchUpstreamClient } from "../services/upstream/fetch-client.ts";
 import { PooledUpstreamClient } from "../services/upstream/pool-client.ts";
+import { RawUpstreamPool } from "../services/upstream/raw-forward.ts";
+import type { RawUpstreamFactory } from "../services/service-registry.ts";
 import { EXIT_BAD_STATIC_CONFIG, loadStaticOrReport } from "./load-static.ts";
 
 /**
@@ -19,13 +21,22 @@ export function clientFactory(env: Record<string, string | undefined>): ClientFa
   return () => new FetchUpstreamClient();
 }
 
+/**
+ * SLUICE_FRONT=raw serves plain-HTTP entrypoints with the raw HTTP/1.1 front
+ * (Bun.listen, our strict parser) and forwards socket to socket.
+ */
+export function rawUpstreamFactory(env: Record<string, string | undefined>): RawUpstreamFactory | undefined {
+  if (env.SLUICE_FRONT !== "raw") return undefined;
+  return (t) => new RawUpstreamPool({ maxIdleConnsPerHost: t.maxIdleConnsPerHost, idleConnTimeoutMs: t.timeouts.idleConnTimeoutMs });
+}
+
 export async function runProxy(args: string[], env: Record<string, string | undefined>): Promise<void> {
   const config = loadStaticOrReport(args, env);
   if (!config) process.exit(EXIT_BAD_STATIC_CONFIG);
   configureLogger(config.log);
   for (const notice of unsupportedNotices(config)) log.warn(notice);
 
-  const app = new SluiceApp(config, log, clientFactory(env));
+  const app = new SluiceApp(config, log, clientFactory(env), rawUpstreamFactory(env));
   try {
     await app.start();
   } catch (err) {

@@ -8,7 +8,8 @@ import type { Logger } from "../observability/logger.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { FileProvider } from "../providers/file/index.ts";
 import { ConfigWatcher } from "../providers/watcher.ts";
-import { ServiceRegistry, type ClientFactory } from "../services/service-registry.ts";
+import { ServiceRegistry, type ClientFactory, type RawUpstreamFactory } from "../services/service-registry.ts";
+import { RawEntryPoint } from "./raw-entrypoint.ts";
 import { DemoService } from "./demo-service.ts";
 import { redirectionRouters } from "./entrypoint-redirect.ts";
 import { compileGeneration, type InternalRouter } from "./compile.ts";
@@ -24,7 +25,7 @@ export class SluiceApp {
   private generation: Generation;
   private generationId = 0;
   private terminating = false;
-  private readonly entryPoints: EntryPoint[] = [];
+  private readonly entryPoints: (EntryPoint | RawEntryPoint)[] = [];
   private readonly services: ServiceRegistry;
   private readonly metrics: Metrics | null;
   private readonly accessLog: AccessLog | null;
@@ -34,7 +35,16 @@ export class SluiceApp {
   /** Resolves each time a generation goes live (tests and `check` use it). */
   onGeneration?: (g: Generation) => void;
 
-  constructor(readonly config: StaticConfig, private readonly log: Logger, makeClient: ClientFactory) {
+  /**
+   * `makeRawUpstream` selects the raw HTTP/1.1 front (Bun.listen + own parser)
+   * for the entrypoints, with a socket-to-socket fast path to backends.
+   */
+  constructor(
+    readonly config: StaticConfig,
+    private readonly log: Logger,
+    makeClient: ClientFactory,
+    makeRawUpstream?: RawUpstreamFactory,
+  ) {
     const prom = config.metrics?.prometheus;
     this.metrics = prom ? new Metrics(prom) : null;
     this.accessLog = config.accessLog ? new AccessLog(config.accessLog) : null;
@@ -47,6 +57,7 @@ export class SluiceApp {
       },
       hostname(),
     );
+    this.services.makeRawUpstream = makeRawUpstream;
     this.generation = new Generation(0, new Map(), [], new Map());
     const file = config.providers.file;
     this.fileProvider = file ? new FileProvider({ filename: file.filename, directory: file.directory, watch: file.watch }) : null;
@@ -57,7 +68,8 @@ export class SluiceApp {
       },
     };
     for (const [name, ep] of Object.entries(config.entryPoints)) {
-      this.entryPoints.push(new EntryPoint(name, ep, { current: () => this.generation, observer }));
+      const deps = { current: () => this.generation, observer };
+      this.entryPoints.push(makeRawUpstream ? new RawEntryPoint(name, ep, deps) : new EntryPoint(name, ep, deps));
     }
   }
 
@@ -65,7 +77,7 @@ export class SluiceApp {
     return this.generation;
   }
 
-  entryPoint(name: string): EntryPoint | undefined {
+  entryPoint(name: string): EntryPoint | RawEntryPoint | undefined {
     return this.entryPoints.find((e) => e.name === name);
   }
 

@@ -4,7 +4,7 @@ import type { StaticConfig } from "../config/static/types.ts";
 import { middlewareFactory } from "../middlewares/index.ts";
 import { Muxer } from "../router/muxer.ts";
 import { Generation, type RouteTarget, type RouterStatus } from "./generation.ts";
-import type { Handler, Middleware } from "./handler.ts";
+import type { Handler, Middleware, RawRouteHandler } from "./handler.ts";
 
 /** A router Sluice serves itself (ping, metrics, api), on one entrypoint. */
 export interface InternalRouter {
@@ -20,7 +20,7 @@ export interface CompileInput {
   dynamic: DynamicConfig;
   staticConfig: StaticConfig;
   /** Compiled user services plus internal ones (`whoami@internal`). */
-  services: ReadonlyMap<string, { handler: Handler }>;
+  services: ReadonlyMap<string, { handler: Handler; raw?: RawRouteHandler }>;
   internal: InternalRouter[];
 }
 
@@ -91,7 +91,9 @@ function compileRouter(
     let handler: Handler = service.handler;
     const chain = [...epChain, ...routerChain];
     for (let i = chain.length - 1; i >= 0; i--) handler = chain[i](handler);
-    const target: RouteTarget = { routerName: name, serviceName: router.service, handler };
+    // With no middleware in the way, the raw front can forward without a Request.
+    const raw = chain.length === 0 ? service.raw : undefined;
+    const target: RouteTarget = { routerName: name, serviceName: router.service, handler, raw };
     const d = muxers.get(ep)!.add({ name, rule: router.rule, syntax, priority: router.priority, value: target });
     if (d) {
       errors.push(d.message.replace(`router ${name}: `, ""));

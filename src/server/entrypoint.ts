@@ -1,10 +1,9 @@
 import type { Server } from "bun";
 import type { EntryPointConfig } from "../config/static/types.ts";
-import { IpRangeList } from "../net/ip-range.ts";
+import { EntryPointBase } from "./entrypoint-base.ts";
 import type { MatchInput } from "../router/rule/index.ts";
 import { websocketHandler, type BridgeData } from "../services/websocket-bridge.ts";
 import { answer, badRequest, notFound } from "./answers.ts";
-import type { ForwardedTrust } from "./forwarded-headers.ts";
 import type { Generation } from "./generation.ts";
 import type { ConnInfo } from "./handler.ts";
 import { observeResponse, type RequestObserver } from "./observer.ts";
@@ -21,20 +20,10 @@ export interface EntryPointDeps {
 const MAX_BUN_IDLE_SECONDS = 255;
 
 /** One named listener. Owns its Bun.serve; routing comes from the live generation. */
-export class EntryPoint {
+export class EntryPoint extends EntryPointBase {
   private server: Server<BridgeData> | null = null;
-  private readonly trust: ForwardedTrust;
-  private boundPort = 0;
-  inFlight = 0;
-
-  constructor(readonly name: string, readonly config: EntryPointConfig, private readonly deps: EntryPointDeps) {
-    const { list, invalid } = IpRangeList.parse(config.forwardedHeaders.trustedIPs);
-    if (invalid.length) throw new Error(`entryPoints.${name}.forwardedHeaders.trustedIPs: invalid ${invalid.join(", ")}`);
-    this.trust = { insecure: config.forwardedHeaders.insecure, trusted: list };
-  }
-
-  get port(): number {
-    return this.boundPort || this.config.port;
+  constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps) {
+    super(name, config);
   }
 
   start(): void {
@@ -89,7 +78,7 @@ export class EntryPoint {
     };
     // Duplicate Host headers arrive joined by Bun; RFC 9112 3.2 says 400.
     if (hostHeader.includes(",")) return observeResponse(badRequest(ctx, "several Host headers"), ctx, done);
-    if (req.method === "CONNECT") return observeResponse(answer(ctx, 405, "Method Not Allowed", "CONNECT is not supported"), ctx, done);
+    if (req.method === "CONNECT") return observeResponse(answer(ctx, 501, "Not Implemented", "CONNECT is not supported"), ctx, done);
 
     const conn: ConnInfo = {
       server: server as Server<unknown>,

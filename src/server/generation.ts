@@ -1,12 +1,14 @@
 import type { Diagnostic } from "../config/diagnostic.ts";
 import type { Muxer } from "../router/muxer.ts";
-import type { Handler } from "./handler.ts";
+import type { Handler, RawRouteHandler } from "./handler.ts";
 
 /** What a matched route leads to. */
 export interface RouteTarget {
   routerName: string;
   serviceName: string;
   handler: Handler;
+  /** Fast path for the raw HTTP/1.1 front: set when no middleware needs a Request. */
+  raw?: RawRouteHandler;
 }
 
 export interface RouterStatus {

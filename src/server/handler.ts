@@ -1,10 +1,12 @@
 import type { Server } from "bun";
 import type { ForwardedTrust } from "./forwarded-headers.ts";
+import type { RawExchange } from "./raw/connection.ts";
 import type { RequestContext } from "./request-context.ts";
 
 /** What the request path knows about the connection a request came on. */
 export interface ConnInfo {
-  server: Server<unknown>;
+  /** The Bun.serve server (for WebSocket upgrades); absent on the raw front. */
+  server?: Server<unknown>;
   clientIp: string;
   clientPort: number;
   entryPoint: string;
@@ -19,3 +21,6 @@ export type Handler = (req: Request, ctx: RequestContext, conn: ConnInfo) => Pro
 
 /** A middleware wraps the next handler once, at compile time. */
 export type Middleware = (next: Handler) => Handler;
+
+/** A route handler on the raw front: answers straight on the exchange. */
+export type RawRouteHandler = (ex: RawExchange, ctx: RequestContext, conn: ConnInfo) => Promise<void>;

@@ -1,5 +1,6 @@
 import type { LoadBalancerConfig } from "../config/dynamic/types.ts";
-import type { Handler } from "../server/handler.ts";
+import type { Handler, RawRouteHandler } from "../server/handler.ts";
+import { rawLoadBalancerHandler } from "./raw-forward-handler.ts";
 import { noHealthyServer } from "../server/answers.ts";
 import { ServerState } from "./balancer/server-state.ts";
 import type { Balancer } from "./balancer/balancer.ts";
@@ -20,6 +21,7 @@ export interface ServiceHooks {
 export class LoadBalancerService {
   readonly servers: ServerState[];
   readonly handler: Handler;
+  readonly raw?: RawRouteHandler;
   private readonly balancer: Balancer;
   private readonly checker: HealthChecker | null;
 
@@ -43,6 +45,7 @@ export class LoadBalancerService {
     if (!hooks.dryRun) this.checker?.start();
 
     const balancer = this.balancer;
+    if (forward.raw) this.raw = rawLoadBalancerHandler(balancer, forward, forward.raw);
     this.handler = async (req, ctx, conn) => {
       const server = balancer.pick();
       if (!server) return noHealthyServer(ctx);

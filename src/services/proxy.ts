@@ -3,6 +3,7 @@ import { stripHopByHop } from "../server/hop-by-hop.ts";
 import { badGateway, gatewayTimeout } from "../server/answers.ts";
 import type { ConnInfo } from "../server/handler.ts";
 import type { RequestContext } from "../server/request-context.ts";
+import type { RawUpstream } from "./upstream/raw-types.ts";
 import { UpstreamError, type UpstreamClient, type UpstreamTimeouts, type UpstreamTlsOptions } from "./upstream/types.ts";
 
 /** Everything fixed at compile time about forwarding to one load balancer's servers. */
@@ -12,6 +13,8 @@ export interface ForwardOptions {
   timeouts: UpstreamTimeouts;
   tls?: UpstreamTlsOptions;
   proxyHostname: string;
+  /** The raw front's upstream client, when that front is in use. */
+  raw?: RawUpstream;
 }
 
 // Responses up to this size are read whole so Bun.serve sends them with

@@ -3,9 +3,11 @@ import type { HttpConfig, LoadBalancerConfig } from "../config/dynamic/types.ts"
 import type { GlobalServersTransport } from "../config/static/types.ts";
 import { LoadBalancerService, type ServiceHooks } from "./load-balancer-service.ts";
 import { resolveTransport, type ResolvedTransport } from "./transport.ts";
+import type { RawUpstream } from "./upstream/raw-types.ts";
 import type { UpstreamClient } from "./upstream/types.ts";
 
 export type ClientFactory = (transport: ResolvedTransport) => UpstreamClient;
+export type RawUpstreamFactory = (transport: ResolvedTransport) => RawUpstream;
 
 export interface BuiltServices {
   services: Map<string, LoadBalancerService>;
@@ -22,6 +24,9 @@ export interface BuiltServices {
 export class ServiceRegistry {
   private live = new Map<string, { key: string; service: LoadBalancerService }>();
   private clients = new Map<string, UpstreamClient>();
+  private rawClients = new Map<string, RawUpstream>();
+  /** Set when an entrypoint uses the raw front: services then get a raw fast path. */
+  makeRawUpstream?: RawUpstreamFactory;
 
   constructor(
     private readonly makeClient: ClientFactory,
@@ -61,6 +66,7 @@ export class ServiceRegistry {
           lb,
           {
             client: this.clientFor(transport),
+            raw: this.rawFor(transport),
             passHostHeader: lb.passHostHeader ?? true,
             timeouts: transport.timeouts,
             tls: transport.tls,
@@ -94,7 +100,19 @@ export class ServiceRegistry {
     return client;
   }
 
+  private rawFor(transport: ResolvedTransport): RawUpstream | undefined {
+    if (!this.makeRawUpstream) return undefined;
+    let client = this.rawClients.get(transport.key);
+    if (!client) {
+      client = this.makeRawUpstream(transport);
+      this.rawClients.set(transport.key, client);
+    }
+    return client;
+  }
+
   close(): void {
+    for (const c of this.rawClients.values()) c.close();
+    this.rawClients.clear();
     for (const { service } of this.live.values()) service.dispose();
     for (const c of this.clients.values()) c.close();
     this.live.clear();

@@ -37,6 +37,11 @@ export async function bridgeWebSocket(
   opts: ForwardOptions,
   onDone: () => void,
 ): Promise<Response | undefined> {
+  if (!conn.server) {
+    onDone();
+    return new Response("WebSocket upgrade is not available here\n", { status: 501 });
+  }
+  const server = conn.server;
   const headers = new Headers();
   for (const [k, v] of req.headers) if (!NOT_FORWARDED.has(k)) headers.append(k, v);
   applyForwardedHeaders(
@@ -75,7 +80,7 @@ export async function bridgeWebSocket(
 
   const responseHeaders: Record<string, string> = {};
   if (upstream.protocol) responseHeaders["Sec-WebSocket-Protocol"] = upstream.protocol;
-  if (!conn.server.upgrade(req, { data, headers: responseHeaders })) {
+  if (!server.upgrade(req, { data, headers: responseHeaders })) {
     upstream.close();
     onDone();
     return new Response("WebSocket upgrade failed\n", { status: 400 });

@@ -148,13 +148,14 @@ describe("malformed requests", () => {
     ["garbage request line", "GARBAGE\r\n\r\n", 400],
     ["Content-Length with Transfer-Encoding", "POST / HTTP/1.1\r\nHost: ok.test\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400],
     ["two different Content-Length", "POST / HTTP/1.1\r\nHost: ok.test\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400],
-    ["unknown transfer coding", "POST / HTTP/1.1\r\nHost: ok.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 400],
+    // RFC 9112 6.1 says 501 for a coding the server does not know; Bun.serve answers 400.
+    ["unknown transfer coding", "POST / HTTP/1.1\r\nHost: ok.test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", process.env.SLUICE_FRONT === "raw" ? 501 : 400],
     ["HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n", 400],
     ["two Host headers", "GET / HTTP/1.1\r\nHost: ok.test\r\nHost: dead.test\r\n\r\n", 400],
     ["oversized headers", `GET / HTTP/1.1\r\nHost: ok.test\r\nX-Big: ${"a".repeat(20000)}\r\n\r\n`, 431],
-    ["CONNECT", "CONNECT evil.test:443 HTTP/1.1\r\nHost: evil.test:443\r\n\r\n", 405],
+    ["CONNECT", "CONNECT evil.test:443 HTTP/1.1\r\nHost: evil.test:443\r\n\r\n", 501],
   ];
-  test.each(cases)("%s: %d", async (_name, raw, status) => {
+  test.each(cases)("%s: %p", async (_name, raw, status) => {
     const res = await rawRequest(sluice.ports.web, raw, 2000);
     expect(res.status).toBe(status);
   });

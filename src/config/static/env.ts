@@ -12,7 +12,7 @@ import { didYouMean } from "./suggest.ts";
 export const ENV_PREFIXES = ["TRAEFIK_", "SLUICE_"] as const; // later wins
 
 /** SLUICE_* variables that configure something other than the static config. */
-export const NON_CONFIG_ENV = new Set(["UPSTREAM"]);
+export const NON_CONFIG_ENV = new Set(["UPSTREAM", "FRONT", "IT_BIG_MIB"]);
 
 // Kubernetes injects <SERVICE>_SERVICE_HOST, <SERVICE>_PORT_80_TCP... for a
 // Service named "traefik" or "sluice"; they are not configuration.

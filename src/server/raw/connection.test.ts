@@ -49,6 +49,18 @@ function handle(ex: RawExchange): void {
     };
     ex.onDrain = pump;
     pump();
+  } else if (path === "/late") {
+    // Reads the body only later: the connection must hold or pause, not lose bytes.
+    setTimeout(() => {
+      let n = 0;
+      ex.readBody(
+        (c) => (n += c.length),
+        () => {
+          ex.writeHead(200, "OK", [], { contentLength: String(n).length });
+          ex.end(text(String(n)));
+        },
+      );
+    }, 50);
   } else if (path === "/throw") {
     throw new Error("handler bug");
   } else {
@@ -182,6 +194,20 @@ describe("listenRaw", () => {
   test("a throwing handler gives 500", async () => {
     const r = await talk([{ send: "GET /throw HTTP/1.1\r\nHost: a\r\n\r\n" }], (s) => s.includes("\r\n\r\n"));
     expect(r.received.startsWith("HTTP/1.1 500 ")).toBe(true);
+  });
+
+  test.each([["Content-Length", false], ["chunked", true]])("4 MiB upload (%s) read late arrives whole", async (_name, stream) => {
+    const data = new Uint8Array(4 * 1024 * 1024).fill(97);
+    const body = stream
+      ? new ReadableStream<Uint8Array>({
+          start(c) {
+            for (let i = 0; i < 64; i++) c.enqueue(data.subarray(i * 65536, (i + 1) * 65536));
+            c.close();
+          },
+        })
+      : data;
+    const res = await fetch(`http://127.0.0.1:${server.port}/late`, { method: "POST", body, proxy: false });
+    expect(await res.text()).toBe(String(data.length));
   });
 
   test("32 MiB response goes out with backpressure, bytes complete", async () => {

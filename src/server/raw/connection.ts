@@ -2,7 +2,7 @@
 // (http1-parser.ts) and handed to a callback as a RawExchange; responses are
 // framed by ResponseWriter. Requests on one connection are answered in order:
 // the parser pauses after each request until its response has ended.
-// Not wired into Sluice yet (see the report in scripts/path-compare.ts's header).
+// Not wired into Sluice yet; measured through scripts/path-compare.ts (mode conn-pool).
 import type { Socket, TCPSocketListener } from "bun";
 import { Http1RequestParser, HttpParseError, type HeaderList, type ParserLimits, type RequestHead } from "./http1-parser.ts";
 import { ResponseWriter, type ResponseFraming } from "./response-writer.ts";
@@ -27,6 +27,22 @@ export interface RawExchange {
   /** The client went away or sent a broken body before the response ended. */
   onAbort: ((reason: string) => void) | null;
   readonly aborted: boolean;
+  /** Closes the client connection at once (e.g. the upstream failed mid-response): the client sees a cut response. onAbort is not called. */
+  destroy(reason: string): void;
+  /** After a 101: detaches the socket from HTTP parsing and hands it over for raw bytes both ways. */
+  takeOver(): RawTunnelSocket;
+}
+
+/** The client socket of an upgraded connection (see RawExchange.takeOver). */
+export interface RawTunnelSocket {
+  /** False when bytes were queued: wait for the drain handler. */
+  write(bytes: Uint8Array): boolean;
+  /** Client bytes (including any sent after the upgrade request), drain, and close (once). */
+  listen(handlers: { data(chunk: Uint8Array): void; drain(): void; close(): void }): void;
+  pause(): void;
+  resume(): void;
+  /** Closes once queued bytes are out. */
+  end(): void;
 }
 
 export type RawRequestHandler = (exchange: RawExchange) => void;
@@ -48,6 +64,7 @@ class Exchange implements RawExchange {
   aborted = false;
   bodyDone = false;
   private bodyQueue: Uint8Array[] = [];
+  private queuedBytes = 0;
   private onChunk: ((chunk: Uint8Array) => void) | null = null;
   private onBodyEnd: ((trailers: HeaderList | null) => void) | null = null;
   private trailers: HeaderList | null = null;
@@ -61,13 +78,20 @@ class Exchange implements RawExchange {
     if (this.head.expectContinue && !this.writer.started && !this.bodyDone) this.conn.out.write(CONTINUE);
     this.onChunk = onChunk;
     this.onBodyEnd = onEnd;
-    for (const chunk of this.bodyQueue.splice(0)) onChunk(chunk);
+    const queued = this.bodyQueue.splice(0);
+    const wasFull = this.queuedBytes > MAX_BUFFERED_INPUT;
+    this.queuedBytes = 0;
+    for (const chunk of queued) onChunk(chunk);
     if (this.bodyDone) onEnd(this.trailers);
+    else if (wasFull) this.resumeBody();
   }
 
   deliver(chunk: Uint8Array): void {
-    if (this.onChunk) this.onChunk(chunk);
-    else this.bodyQueue.push(chunk);
+    if (this.onChunk) return this.onChunk(chunk);
+    // Nobody reads yet: hold a little, then stop reading the client.
+    this.bodyQueue.push(chunk);
+    this.queuedBytes += chunk.length;
+    if (this.queuedBytes > MAX_BUFFERED_INPUT) this.pauseBody();
   }
 
   finishBody(trailers: HeaderList | null): void {
@@ -78,11 +102,11 @@ class Exchange implements RawExchange {
 
   pauseBody(): void {
     this.conn.parser.pause();
-    this.conn.socket.pause();
+    this.conn.pauseReading();
   }
 
   resumeBody(): void {
-    this.conn.socket.resume();
+    this.conn.resumeReading();
     this.conn.parser.resume();
   }
 
@@ -108,11 +132,98 @@ class Exchange implements RawExchange {
     this.aborted = true;
     this.onAbort?.(reason);
   }
+
+  destroy(_reason: string): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.conn.closing = true;
+    this.conn.socket.terminate();
+  }
+
+  takeOver(): RawTunnelSocket {
+    const conn = this.conn;
+    conn.closing = true;
+    conn.parser.pause();
+    this.writer.started = this.writer.finished = true;
+    // Bytes the client sent after the upgrade head wait in the parser's buffer
+    // (it paused after the head). Read through a cast: the parser has no accessor for them.
+    const p = conn.parser as unknown as { buf: Buffer; pos: number };
+    const early = conn.parser.buffered > 0 ? Buffer.from(p.buf.subarray(p.pos)) : null;
+    const tunnel = new TakenOverSocket(conn.socket as Socket<unknown>, early);
+    // listenRaw's handlers call socket.data.onData/onDrain/...: they now reach the tunnel.
+    (conn.socket as Socket<unknown>).data = tunnel;
+    conn.socket.timeout(0);
+    if (conn.readPaused) conn.resumeReading();
+    return tunnel;
+  }
+}
+
+/** Socket events of an upgraded connection, in the shape listenRaw calls them. */
+class TakenOverSocket implements RawTunnelSocket {
+  private readonly out: SocketOut;
+  private handlers: { data(chunk: Uint8Array): void; drain(): void; close(): void } | null = null;
+  private early: Uint8Array[] = [];
+  private ending = false;
+  private closed = false;
+
+  constructor(private readonly socket: Socket<unknown>, early: Uint8Array | null) {
+    this.out = new SocketOut(socket, () => {
+      if (this.ending) this.socket.end();
+      else this.handlers?.drain();
+    });
+    if (early) this.early.push(early);
+  }
+
+  write(bytes: Uint8Array): boolean {
+    return this.out.write(bytes);
+  }
+
+  listen(handlers: { data(chunk: Uint8Array): void; drain(): void; close(): void }): void {
+    this.handlers = handlers;
+    for (const chunk of this.early.splice(0)) handlers.data(chunk);
+    if (this.closed) handlers.close();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  end(): void {
+    if (this.ending || this.closed) return;
+    this.ending = true;
+    if (!this.out.saturated) this.socket.end();
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.handlers) this.handlers.data(chunk);
+    else this.early.push(chunk);
+  }
+
+  onDrain(): void {
+    this.out.drain();
+  }
+
+  onPeerEnd(): void {
+    this.onClose();
+  }
+
+  onTimeout(): void {}
+
+  onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.out.close();
+    this.handlers?.close();
+  }
 }
 
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
 
-class Connection {
+export class Connection {
   readonly out: SocketOut;
   readonly parser: Http1RequestParser;
   current: Exchange | null = null;
@@ -141,7 +252,6 @@ class Connection {
   }
 
   private startExchange(head: RequestHead): void {
-    this.socket.timeout(0);
     const ex = new Exchange(this, head, this.socket.remoteAddress);
     this.current = ex;
     try {
@@ -163,8 +273,7 @@ class Connection {
   private next(): void {
     this.current = null;
     if (this.closing) return;
-    this.socket.timeout(this.opts.idleTimeoutSec ?? 10);
-    this.socket.resume();
+    if (this.readPaused) this.resumeReading();
     this.parser.resume();
   }
 
@@ -193,7 +302,32 @@ class Connection {
   onData(chunk: Uint8Array): void {
     if (this.closing) return;
     this.parser.push(chunk);
-    if (this.parser.buffered > MAX_BUFFERED_INPUT) this.socket.pause();
+    if (this.parser.buffered > MAX_BUFFERED_INPUT) this.pauseReading();
+  }
+
+  /** Native socket calls cost per request: only make them on a change. */
+  readPaused = false;
+
+  pauseReading(): void {
+    if (this.readPaused) return;
+    this.readPaused = true;
+    this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.readPaused) return;
+    this.readPaused = false;
+    this.socket.resume();
+  }
+
+  /**
+   * Inactivity timer fired. It is armed for the whole connection (re-arming
+   * it per request costs a native call each); while a response is pending
+   * the wait is the upstream's, bounded by its own timeouts, so re-arm.
+   */
+  onTimeout(): void {
+    if (this.current && !this.closing) this.socket.timeout(this.opts.idleTimeoutSec ?? 10);
+    else this.socket.end();
   }
 
   onDrain(): void {
@@ -229,7 +363,7 @@ export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection>
       drain: (socket) => socket.data.onDrain(),
       close: (socket) => socket.data.onClose(),
       end: (socket) => socket.data.onPeerEnd(),
-      timeout: (socket) => void socket.end(),
+      timeout: (socket) => socket.data.onTimeout(),
       error: (socket) => socket.data?.onClose(),
     },
   });

@@ -54,6 +54,8 @@ const enum State {
 }
 
 const EMPTY = Buffer.alloc(0);
+const HEAD_END = Buffer.from("\r\n\r\n");
+const CRLF = Buffer.from("\r\n");
 
 export class Http1RequestParser {
   private readonly limits: ParserLimits;
@@ -201,47 +203,45 @@ export class Http1RequestParser {
   }
 
   private stepHead(): boolean {
-    // this.pos = start of the head; this.lineStart = start of the line being scanned.
-    for (;;) {
-      const lf = this.nextLineEnd();
-      if (lf < 0) {
-        const size = this.buf.length - this.pos;
-        if (this.lineStart === this.pos && size > this.limits.maxRequestLineBytes) throw new HttpParseError(414, "request line too long");
-        if (size > this.limits.maxHeadBytes) throw new HttpParseError(431, "request head too large");
-        return false;
-      }
-      const lineEnd = lf - 1; // index of CR
-      if (this.lineStart === this.pos) {
-        if (lineEnd === this.pos) {
-          // RFC 9112 §2.2: empty lines before the request line are ignored.
-          this.pos = this.lineStart = lf + 1;
-          continue;
-        }
-        if (lineEnd - this.pos > this.limits.maxRequestLineBytes) throw new HttpParseError(414, "request line too long");
-      }
-      if (lf + 1 - this.pos > this.limits.maxHeadBytes) throw new HttpParseError(431, "request head too large");
-      if (lineEnd > this.lineStart) {
-        this.lineStart = lf + 1;
-        continue;
-      }
-      // Empty line: the head is [pos, lineStart - 2).
-      const text = this.buf.toString("latin1", this.pos, this.lineStart - 2);
-      this.pos = lf + 1;
-      const head = parseRequestHead(text, this.limits);
-      this.bodyBytes = 0;
-      if (head.body === "length") {
-        this.state = State.Length;
-        this.remaining = head.contentLength;
-      } else if (head.body === "chunked") {
-        this.beginLine(State.ChunkSize);
-      } else {
-        this.state = State.Length;
-        this.remaining = 0;
-      }
-      this.handlers.onHead(head);
-      if (head.body === "none") this.endMessage(null);
-      return true;
+    // RFC 9112 §2.2: empty lines before the request line are ignored.
+    while (this.buf[this.pos] === CR && this.buf[this.pos + 1] === LF) this.pos += 2;
+    if (this.pos >= this.buf.length) return false;
+    // One native search for the end of the head; bare LFs inside a complete
+    // head are caught by the line syntax checks (LF is not a field byte).
+    const from = Math.max(this.pos, this.scan - 3);
+    const end = this.buf.indexOf(HEAD_END, from);
+    if (end < 0) {
+      this.checkIncompleteHead(from);
+      return false;
     }
+    const size = end + 4 - this.pos;
+    const eol = this.buf.indexOf(CRLF, this.pos);
+    if (eol - this.pos > this.limits.maxRequestLineBytes) throw new HttpParseError(414, "request line too long");
+    if (size > this.limits.maxHeadBytes) throw new HttpParseError(431, "request head too large");
+    const text = this.buf.toString("latin1", this.pos, end);
+    this.pos = end + 4;
+    const head = parseRequestHead(text, this.limits);
+    this.bodyBytes = 0;
+    if (head.body === "chunked") {
+      this.beginLine(State.ChunkSize);
+    } else {
+      this.state = State.Length;
+      this.remaining = head.contentLength;
+    }
+    this.handlers.onHead(head);
+    if (head.body === "none") this.endMessage(null);
+    return true;
+  }
+
+  /** A head without its end yet: fail early on a bare LF or a limit. */
+  private checkIncompleteHead(from: number): void {
+    for (let i = this.buf.indexOf(LF, from); i >= 0; i = this.buf.indexOf(LF, i + 1)) {
+      if (i === this.pos || this.buf[i - 1] !== CR) throw new HttpParseError(400, "bare LF");
+    }
+    this.scan = this.buf.length;
+    const size = this.buf.length - this.pos;
+    if (size > this.limits.maxRequestLineBytes && this.buf.indexOf(CRLF, this.pos) < 0) throw new HttpParseError(414, "request line too long");
+    if (size > this.limits.maxHeadBytes) throw new HttpParseError(431, "request head too large");
   }
 
   private stepChunkSize(): boolean {

@@ -14,42 +14,6 @@ export const LF = 10;
 export const SP = 32;
 export const HTAB = 9;
 
-/** tchar: "!#$%&'*+-.^_`|~" DIGIT ALPHA. */
-const TCHAR = new Uint8Array(256);
-for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TCHAR[c.charCodeAt(0)] = 1;
-
-/**
- * field-vchar / SP / HTAB: VCHAR, obs-text (0x80-0xFF) and whitespace. CTLs
- * (NUL, bare CR, LF, ...) and DEL are not allowed in values.
- */
-const FIELD_CHAR = new Uint8Array(256);
-for (let c = 0x21; c <= 0xff; c++) if (c !== 0x7f) FIELD_CHAR[c] = 1;
-FIELD_CHAR[SP] = 1;
-FIELD_CHAR[HTAB] = 1;
-
-/** Request-target bytes: visible ASCII and obs-text; no CTL, SP or DEL. */
-const TARGET_CHAR = new Uint8Array(256);
-for (let c = 0x21; c <= 0xff; c++) if (c !== 0x7f) TARGET_CHAR[c] = 1;
-
-export function isTokenByte(b: number): boolean {
-  return TCHAR[b] === 1;
-}
-
-export function isFieldByte(b: number): boolean {
-  return FIELD_CHAR[b] === 1;
-}
-
-export function isTargetByte(b: number): boolean {
-  return TARGET_CHAR[b] === 1;
-}
-
-/** True when s is a non-empty token. */
-export function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (TCHAR[s.charCodeAt(i)] !== 1) return false;
-  return true;
-}
-
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) {

@@ -1,0 +1,143 @@
+import type { TCPSocketListener } from "bun";
+import type { EntryPointConfig } from "../config/static/types.ts";
+import { EntryPointBase } from "./entrypoint-base.ts";
+import type { MatchInput } from "../router/rule/index.ts";
+import type { EntryPointDeps } from "./entrypoint.ts";
+import type { ConnInfo, Handler } from "./handler.ts";
+import { rawAnswer, rawNotFound } from "./raw/answers-raw.ts";
+import { listenRaw, type Connection, type RawExchange } from "./raw/connection.ts";
+import { requestFromExchange, writeResponse } from "./raw/request-bridge.ts";
+import type { RequestContext } from "./request-context.ts";
+import { matchHost, splitRequestUrl } from "./request-target.ts";
+
+// Bun's idle timer is capped at 255 s.
+const MAX_IDLE_SECONDS = 255;
+
+/**
+ * A plain-HTTP entrypoint on the raw HTTP/1.1 front (Bun.listen + our strict
+ * parser). Routes without middlewares are forwarded on the fast path, straight
+ * between sockets; the rest go through a Request/Response bridge.
+ */
+export class RawEntryPoint extends EntryPointBase {
+  private listener: TCPSocketListener<Connection> | null = null;
+  constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps) {
+    super(name, config);
+  }
+
+  start(): void {
+    const idle = Math.round(this.config.transport.respondingTimeouts.idleTimeoutMs / 1000);
+    this.listener = listenRaw({
+      hostname: this.config.host || "0.0.0.0",
+      port: this.config.port,
+      idleTimeoutSec: Math.min(MAX_IDLE_SECONDS, Math.max(1, idle)),
+      onRequest: (ex) => this.handle(ex),
+    });
+    this.boundPort = this.listener.port;
+  }
+
+  /** Stop accepting; wait for in-flight requests unless `force`. */
+  async stop(force = false): Promise<void> {
+    const listener = this.listener;
+    if (!listener) return;
+    listener.stop(force);
+    // Bounded by the caller (graceTimeOut), which then calls stop(true).
+    while (!force && this.inFlight > 0) await Bun.sleep(20);
+    if (!force) listener.stop(true);
+  }
+
+  private handle(ex: RawExchange): void {
+    const head = ex.head;
+    const target = splitRequestUrl(head.path);
+    const ctx: RequestContext = {
+      startMs: Date.now(),
+      startHr: performance.now(),
+      entryPoint: this.name,
+      clientAddr: ex.remoteAddress,
+      clientHost: ex.remoteAddress,
+      clientPort: 0,
+      method: head.method,
+      host: head.host,
+      path: target.pathAndQuery,
+      protocol: head.version === "1.0" ? "HTTP/1.0" : "HTTP/1.1",
+      scheme: "http",
+      requestContentSize: head.body === "length" ? head.contentLength : 0,
+      downstreamStatus: 0,
+      downstreamContentSize: 0,
+      retryAttempts: 0,
+      requestHeaders: lazyHeaders(ex),
+    };
+    this.inFlight++;
+    let finished = false;
+    const done = () => {
+      if (finished) return;
+      finished = true;
+      this.inFlight--;
+      ctx.durationMs = performance.now() - ctx.startHr;
+      this.deps.observer.finished(ctx);
+    };
+    const input: MatchInput = {
+      host: matchHost(head.host),
+      path: target.path,
+      method: head.method,
+      header: (name) => headerValue(ex, name),
+      query: target.query,
+      clientIP: ex.remoteAddress,
+    };
+    const route = this.deps.current().muxer(this.name)?.match(input);
+    if (!route) {
+      rawNotFound(ex, ctx);
+      return done();
+    }
+    ctx.routerName = route.name;
+    ctx.serviceName = route.value.serviceName;
+    const conn: ConnInfo = {
+      clientIp: ex.remoteAddress,
+      clientPort: 0,
+      entryPoint: this.name,
+      entryPointPort: this.port,
+      scheme: "http",
+      trust: this.trust,
+    };
+    const work = route.value.raw ? route.value.raw(ex, ctx, conn) : this.slowPath(ex, ctx, conn, route.value.handler);
+    work.then(done, (err: unknown) => {
+      if (!ex.aborted) rawAnswer(ex, ctx, 500, "Internal Server Error", `handler failed: ${(err as Error)?.message ?? err}`);
+      done();
+    });
+  }
+
+  /** Routes with middlewares or internal handlers: through a Request and a Response. */
+  private async slowPath(ex: RawExchange, ctx: RequestContext, conn: ConnInfo, handler: Handler): Promise<void> {
+    const req = requestFromExchange(ex, `http://${ex.head.host || "localhost"}${ctx.path}`);
+    const res = await handler(req, ctx, conn);
+    ctx.downstreamStatus = res.status;
+    ctx.downstreamContentSize = await writeResponse(ex, res);
+  }
+}
+
+function headerValue(ex: RawExchange, name: string): string | null {
+  const lower = name.toLowerCase();
+  let value: string | null = null;
+  for (const [k, v] of ex.head.headers) {
+    if (k.length === lower.length && k.toLowerCase() === lower) value = value === null ? v : `${value}, ${v}`;
+  }
+  return value;
+}
+
+/** The access log reads request headers rarely: build the Headers object only then. */
+function lazyHeaders(ex: RawExchange): Headers {
+  let built: Headers | null = null;
+  const build = () => {
+    if (!built) {
+      built = new Headers();
+      for (const [k, v] of ex.head.headers) built.append(k, v);
+    }
+    return built;
+  };
+  return new Proxy({} as Headers, {
+    get(_t, prop) {
+      const h = build();
+      const v = Reflect.get(h, prop, h);
+      return typeof v === "function" ? v.bind(h) : v;
+    },
+  });
+}

@@ -1,0 +1,53 @@
+// HTTPS upstreams on the raw path: CA + server name verified, unknown
+// certificate refused (502 `refused`), insecureSkipVerify accepted.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startFront, type TestFront } from "./raw-forward.test-front.ts";
+import { patternBytes, startServeBackend } from "./test-backends.ts";
+import type { UpstreamTlsOptions } from "./types.ts";
+
+const hasOpenssl = Bun.spawnSync(["openssl", "version"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+let dir = "";
+let cert = "";
+let server: ReturnType<typeof startServeBackend> | null = null;
+const fronts: TestFront[] = [];
+
+beforeAll(() => {
+  if (!hasOpenssl) return;
+  dir = mkdtempSync(join(tmpdir(), "sluice-raw-tls-"));
+  const res = Bun.spawnSync(
+    ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+      "-subj", "/CN=backend.test", "-addext", "subjectAltName=DNS:backend.test",
+      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+    { stdout: "ignore", stderr: "pipe" },
+  );
+  if (res.exitCode !== 0) throw new Error(`openssl failed: ${res.stderr.toString()}`);
+  cert = readFileSync(join(dir, "cert.pem"), "utf8");
+  server = startServeBackend(patternBytes(1024), { cert, key: readFileSync(join(dir, "key.pem"), "utf8") });
+});
+
+afterAll(() => {
+  for (const f of fronts) f.stop();
+  server?.stop(true);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function through(tls: () => UpstreamTlsOptions): Promise<{ status: number; body: string }> {
+  const f = startFront(server!.port!, {}, { https: true, tls: tls() });
+  fronts.push(f);
+  const res = await fetch(`http://127.0.0.1:${f.port}/hello`, { proxy: false });
+  return { status: res.status, body: await res.text() };
+}
+
+describe.skipIf(!hasOpenssl)("RawUpstreamPool over TLS", () => {
+  test.each([
+    ["verified with CA and server name", () => ({ ca: [cert], serverName: "backend.test" }), 200, "hello world"],
+    ["unknown certificate is refused", () => ({ serverName: "backend.test" }), 502, "refused"],
+    ["wrong server name is refused", () => ({ ca: [cert], serverName: "other.test" }), 502, "refused"],
+    ["insecureSkipVerify accepts it", () => ({ insecureSkipVerify: true }), 200, "hello world"],
+  ])("%s", async (_name, tls, status, body) => {
+    expect(await through(tls)).toEqual({ status, body });
+  });
+});

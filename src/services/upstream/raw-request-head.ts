@@ -1,0 +1,50 @@
+// The request head sent upstream on the raw path, as one latin1 buffer (header
+// values were decoded as latin1 by the front's parser: writing them as a JS
+// string would UTF-8-encode obs-text bytes). Framing is ours: Content-Length
+// or Transfer-Encoding from the caller's list are dropped and set from the
+// client's actual body framing.
+import type { RequestHead } from "../../server/raw/http1-parser.ts";
+
+export interface RequestHeadInput {
+  method: string;
+  pathAndQuery: string;
+  headers: [string, string][];
+}
+
+/** Go's transport sends `Content-Length: 0` for these when there is no body; some backends insist (411). */
+const WANTS_LENGTH = new Set(["POST", "PUT", "PATCH"]);
+
+export function requestHeadBytes(req: RequestHeadInput, client: RequestHead, upgrade: string | null): Buffer {
+  let text = `${req.method} ${req.pathAndQuery} HTTP/1.1\r\n`;
+  const headers = req.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const f = headers[i];
+    const name = f[0];
+    if (name.length === 14 || name.length === 17) {
+      const l = name.toLowerCase();
+      if (l === "content-length" || l === "transfer-encoding") continue;
+    }
+    text += `${name}: ${f[1]}\r\n`;
+  }
+  if (client.body === "length") text += `Content-Length: ${client.contentLength}\r\n`;
+  else if (client.body === "chunked") text += "Transfer-Encoding: chunked\r\n";
+  else if (WANTS_LENGTH.has(req.method)) text += "Content-Length: 0\r\n";
+  if (upgrade !== null) text += `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n`;
+  return Buffer.from(`${text}\r\n`, "latin1");
+}
+
+const CRLF = Buffer.from("\r\n");
+const LAST_CHUNK = Buffer.from("0\r\n\r\n");
+
+/** One chunk of a re-chunked request body, as a single buffer (one socket write). */
+export function chunkFrame(data: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`, "latin1"), data, CRLF]);
+}
+
+/** The last chunk, with the client's trailers when it sent any. */
+export function lastChunk(trailers: [string, string][] | null): Buffer {
+  if (!trailers || trailers.length === 0) return LAST_CHUNK;
+  let text = "0\r\n";
+  for (const [name, value] of trailers) text += `${name}: ${value}\r\n`;
+  return Buffer.from(`${text}\r\n`, "latin1");
+}

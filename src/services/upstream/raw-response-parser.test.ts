@@ -1,0 +1,103 @@
+import { describe, expect, test } from "bun:test";
+import { RawResponseParser, type RawResponseHead } from "./raw-response-parser.ts";
+
+interface Outcome {
+  head: RawResponseHead | null;
+  body: string;
+  ended: boolean;
+  trailers: [string, string][] | null;
+  keepAlive: boolean;
+  error: string | null;
+}
+
+/** Feeds `input` byte by byte (every split point) or whole; `eof` closes after. */
+function parse(input: string, opts: { head?: boolean; split?: boolean; eof?: boolean } = {}): Outcome {
+  const out: Outcome = { head: null, body: "", ended: false, trailers: null, keepAlive: false, error: null };
+  const p = new RawResponseParser(
+    {
+      onHead: (h) => (out.head = h),
+      onBody: (c) => (out.body += Buffer.from(c).toString("latin1")),
+      onEnd: (t) => {
+        out.ended = true;
+        out.trailers = t;
+      },
+    },
+    opts.head ?? false,
+    4096,
+  );
+  const bytes = Buffer.from(input, "latin1");
+  try {
+    if (opts.split) for (let i = 0; i < bytes.length; i++) p.feed(bytes.subarray(i, i + 1));
+    else p.feed(bytes);
+    if (opts.eof) p.eof();
+  } catch (err) {
+    out.error = (err as Error).message;
+  }
+  out.keepAlive = p.keepAlive;
+  return out;
+}
+
+describe("RawResponseParser accepts", () => {
+  test.each([
+    ["Content-Length body", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", "hello", true],
+    ["chunked with extension and trailers", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 1\r\n\r\n", "abcde", true],
+    ["close-delimited body", "HTTP/1.1 200 OK\r\n\r\nuntil close", "until close", false],
+    ["HTTP/1.0 with length", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", "ok", false],
+    ["HTTP/1.0 keep-alive", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok", "ok", true],
+    ["1xx skipped", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz", "z", true],
+    ["204 ignores a length", "HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n", "", true],
+    ["Connection: close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nz", "z", false],
+    ["TE and CL both: TE wins, no reuse", "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nq\r\n0\r\n\r\n", "q", false],
+  ])("%s (whole and byte by byte)", (_name, input, body, keepAlive) => {
+    for (const split of [false, true]) {
+      const r = parse(input, { split, eof: !keepAlive && !input.includes("Content-Length") && !input.includes("chunked") });
+      expect(r.error).toBeNull();
+      expect(r.ended).toBe(true);
+      expect(r.body).toBe(body);
+      expect(r.keepAlive).toBe(keepAlive);
+    }
+  });
+
+  test("hop-by-hop fields (also those named by Connection) are removed, order and duplicates kept", () => {
+    const r = parse("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nConnection: x-hop\r\nX-Hop: 1\r\nKeep-Alive: 5\r\nProxy-Foo: 1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n");
+    expect(r.head?.headers).toEqual([["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"]]);
+    expect(r.head?.contentLength).toBe(0);
+  });
+
+  test("HEAD response: announced length, no body expected", () => {
+    const r = parse("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", { head: true });
+    expect(r.ended).toBe(true);
+    expect(r.head?.contentLength).toBe(100);
+  });
+
+  test("trailers are passed on", () => {
+    const r = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-A: 1\r\nX-B: 2\r\n\r\n", { split: true });
+    expect(r.trailers).toEqual([["X-A", "1"], ["X-B", "2"]]);
+  });
+
+  test("bytes after a complete response make the connection unusable", () => {
+    const r = parse("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nzEXTRA");
+    expect(r.ended).toBe(true);
+    expect(r.keepAlive).toBe(false);
+  });
+});
+
+describe("RawResponseParser rejects", () => {
+  test.each([
+    ["bad status line", "HTTP/1.1 20 OK\r\n\r\n"],
+    ["HTTP/2 status line", "HTTP/2 200 OK\r\n\r\n"],
+    ["bare LF in head", "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n"],
+    ["space before colon", "HTTP/1.1 200 OK\r\nX-A : 1\r\n\r\n"],
+    ["obs-fold", "HTTP/1.1 200 OK\r\nX-A: 1\r\n  folded\r\n\r\n"],
+    ["conflicting Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"],
+    ["non-numeric Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n"],
+    ["bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"],
+    ["chunk data without CRLF", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\naXX"],
+    ["chunked twice", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"],
+    ["head too large", `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(5000)}\r\n\r\n`],
+    ["truncated fixed body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc"],
+  ])("%s", (_name, input) => {
+    const r = parse(input, { eof: true });
+    expect(r.error).not.toBeNull();
+  });
+});

@@ -1,0 +1,318 @@
+// Strict, incremental HTTP/1.1 response parser for the raw forwarding path.
+// Unlike response-parser.ts it builds no Headers object: the head comes out as
+// a [name, value][] list with hop-by-hop fields already removed, ready for
+// RawExchange.writeHead. Anything ambiguous (bad status line, bare LF, obs-fold,
+// conflicting Content-Length, bad chunk line) is a ProtocolError and the
+// connection is never reused.
+import { parseFieldLines, type HeaderList } from "../../server/raw/http1-head.ts";
+import { hexValue, listTokens, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
+import { ProtocolError } from "./response-parser.ts";
+
+export { ProtocolError } from "./response-parser.ts";
+
+export interface RawResponseHead {
+  status: number;
+  reason: string;
+  /** End-to-end fields in order (hop-by-hop and framing fields removed). */
+  headers: HeaderList;
+  /** Declared body length, -1 when not given (or when Transfer-Encoding rules). */
+  contentLength: number;
+  /** The Upgrade field (kept for a 101 answer), else null. */
+  upgrade: string | null;
+}
+
+export interface RawResponseSink {
+  onHead(head: RawResponseHead): void;
+  onBody(chunk: Uint8Array): void;
+  onEnd(trailers: HeaderList | null): void;
+}
+
+const enum State { Head, Fixed, ChunkSize, ChunkData, ChunkDataEnd, Trailers, UntilClose, Done }
+
+const HEAD_END = Buffer.from("\r\n\r\n");
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5][0-9]{2}) ([\t\x20-\x7e\x80-\xff]*)$/;
+const MAX_FIELDS = 200;
+const MAX_CHUNK_LINE = 4096;
+const MAX_TRAILER_BYTES = 16 * 1024;
+const EMPTY = new Uint8Array(0);
+// Socket reads arrive as plain Uint8Arrays; Buffer's methods work on them via
+// call (turning one into a Buffer view needs `.buffer`, ~0.2 µs each in JSC).
+const indexOfBytes = Buffer.prototype.indexOf;
+const toStr = Buffer.prototype.toString;
+const latin1 = (buf: Uint8Array, start: number, end: number): string => toStr.call(buf, "latin1", start, end);
+
+export class RawResponseParser {
+  private state = State.Head;
+  private buf: Uint8Array = EMPTY;
+  private remaining = 0;
+  /** The response allows the connection to be reused once it is complete. */
+  keepAlive = false;
+  /** A head arrived (1xx interim heads are skipped and do not count). */
+  gotHead = false;
+  /** Bytes after a complete response (connection unusable), or after a 101 (the tunnel's first bytes). */
+  rest: Uint8Array = EMPTY;
+
+  constructor(private readonly sink: RawResponseSink, private readonly isHead: boolean, private readonly maxHeadBytes: number) {}
+
+  get done(): boolean {
+    return this.state === State.Done;
+  }
+
+  /** The body is delimited by the upstream closing the connection. */
+  get untilClose(): boolean {
+    return this.state === State.UntilClose;
+  }
+
+  feed(chunk: Uint8Array): void {
+    const buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    this.buf = EMPTY;
+    let pos = 0;
+    while (pos < buf.length) {
+      switch (this.state) {
+        case State.Head: {
+          const end = indexOfBytes.call(buf, HEAD_END, pos);
+          if (end < 0) {
+            if (buf.length - pos > this.maxHeadBytes) throw new ProtocolError("response head too large");
+            this.buf = pos === 0 ? buf : buf.subarray(pos);
+            return;
+          }
+          if (end + 4 - pos > this.maxHeadBytes) throw new ProtocolError("response head too large");
+          const text = latin1(buf, pos, end);
+          pos = end + 4;
+          this.head(text);
+          // (head() changed the state: the cast stops TS narrowing on the case label)
+          if ((this.state as State) === State.Done) {
+            // Bytes after a 101 belong to the tunnel; after anything else they poison the connection.
+            if (pos < buf.length) {
+              this.rest = buf.subarray(pos);
+              this.keepAlive = false;
+            }
+            return;
+          }
+          break;
+        }
+        case State.Fixed: {
+          const n = Math.min(this.remaining, buf.length - pos);
+          const piece = buf.subarray(pos, pos + n);
+          pos += n;
+          this.remaining -= n;
+          this.sink.onBody(piece);
+          if (this.remaining === 0) this.finish(null);
+          break;
+        }
+        case State.ChunkData: {
+          const n = Math.min(this.remaining, buf.length - pos);
+          const piece = buf.subarray(pos, pos + n);
+          pos += n;
+          this.remaining -= n;
+          if (this.remaining === 0) this.state = State.ChunkDataEnd;
+          this.sink.onBody(piece);
+          break;
+        }
+        case State.ChunkDataEnd:
+          if (buf.length - pos < 2) {
+            if (buf[pos] !== 13) throw new ProtocolError("chunk data not followed by CRLF");
+            this.buf = buf.subarray(pos);
+            return;
+          }
+          if (buf[pos] !== 13 || buf[pos + 1] !== 10) throw new ProtocolError("chunk data not followed by CRLF");
+          pos += 2;
+          this.state = State.ChunkSize;
+          break;
+        case State.ChunkSize: {
+          const lf = buf.indexOf(10, pos);
+          if (lf < 0 || lf - pos > MAX_CHUNK_LINE) {
+            if (buf.length - pos > MAX_CHUNK_LINE) throw new ProtocolError("chunk size line too long");
+            this.buf = buf.subarray(pos);
+            return;
+          }
+          this.chunkSize(buf, pos, lf);
+          pos = lf + 1;
+          break;
+        }
+        case State.Trailers: {
+          const end = buf[pos] === 13 && buf[pos + 1] === 10 ? pos : indexOfBytes.call(buf, HEAD_END, pos);
+          if (end < 0 || (end === pos && buf.length - pos < 2)) {
+            if (buf.length - pos > MAX_TRAILER_BYTES) throw new ProtocolError("trailers too large");
+            this.buf = buf.subarray(pos);
+            return;
+          }
+          if (end === pos) {
+            pos += 2;
+            this.finish(null);
+          } else {
+            if (end - pos > MAX_TRAILER_BYTES) throw new ProtocolError("trailers too large");
+            const trailers = fields(latin1(buf, pos, end));
+            pos = end + 4;
+            this.finish(trailers);
+          }
+          break;
+        }
+        case State.UntilClose:
+          this.sink.onBody(pos === 0 ? buf : buf.subarray(pos));
+          return;
+        case State.Done:
+          this.rest = buf.subarray(pos);
+          this.keepAlive = false;
+          return;
+      }
+    }
+  }
+
+  /** The upstream closed: completes a close-delimited body, otherwise the response is truncated. */
+  eof(): void {
+    if (this.state === State.UntilClose) return this.finish(null);
+    if (this.state !== State.Done) throw new ProtocolError("upstream closed before the response was complete");
+  }
+
+  private finish(trailers: HeaderList | null): void {
+    this.state = State.Done;
+    this.sink.onEnd(trailers);
+  }
+
+  private chunkSize(buf: Uint8Array, pos: number, lf: number): void {
+    if (lf === pos || buf[lf - 1] !== 13) throw new ProtocolError("bare LF in chunk line");
+    const end = lf - 1;
+    let i = pos;
+    let size = 0;
+    for (; i < end; i++) {
+      const h = hexValue(buf[i]);
+      if (h < 0) break;
+      size = size * 16 + h;
+      if (size > Number.MAX_SAFE_INTEGER) throw new ProtocolError("chunk size overflow");
+    }
+    if (i === pos) throw new ProtocolError("invalid chunk size");
+    if (i < end && !validChunkExtensions(latin1(buf, i, end))) throw new ProtocolError("invalid chunk extension");
+    if (size === 0) {
+      this.state = State.Trailers;
+      return;
+    }
+    this.remaining = size;
+    this.state = State.ChunkData;
+  }
+
+  private head(text: string): void {
+    const eol = text.indexOf("\r\n");
+    const m = STATUS_LINE.exec(eol < 0 ? text : text.slice(0, eol));
+    if (!m) throw new ProtocolError(`malformed status line ${JSON.stringify(text.slice(0, Math.min(64, eol < 0 ? text.length : eol)))}`);
+    const status = Number(m[2]);
+    const all = eol < 0 ? [] : fields(text.slice(eol + 2));
+    // Interim responses (100 Continue, 103 Early Hints): skip, the real head follows.
+    if (status < 200 && status !== 101) return;
+    const headers: HeaderList = [];
+    let cl = -1;
+    let te: string[] | null = null;
+    let conn: string[] | null = null;
+    let upgrade: string | null = null;
+    for (let i = 0; i < all.length; i++) {
+      const f = all[i];
+      const name = f[0];
+      switch (name.length) {
+        case 2: // TE
+          if (name.toLowerCase() === "te") continue;
+          break;
+        case 7: {
+          const l = name.toLowerCase();
+          if (l === "upgrade") {
+            upgrade = f[1];
+            continue;
+          }
+          if (l === "trailer") continue;
+          break;
+        }
+        case 10:
+          if (name.toLowerCase() === "connection") {
+            const tokens = connectionTokens(f[1]);
+            conn = conn === null ? tokens : conn.concat(tokens);
+            continue;
+          }
+          if (name.toLowerCase() === "keep-alive") continue;
+          break;
+        case 14:
+          if (name.toLowerCase() === "content-length") {
+            cl = contentLength(f[1], cl);
+            continue;
+          }
+          break;
+        case 17:
+          if (name.toLowerCase() === "transfer-encoding") {
+            te = te === null ? listTokens(f[1]) : te.concat(listTokens(f[1]));
+            continue;
+          }
+          break;
+      }
+      if (name.length > 6 && (name.charCodeAt(0) | 32) === 112 && name.slice(0, 6).toLowerCase() === "proxy-") continue;
+      headers.push(f);
+    }
+    this.gotHead = true;
+    let keepAlive = m[1] === "1" ? conn === null || !conn.includes("close") : conn !== null && conn.includes("keep-alive");
+    if (status === 101 || this.isHead || status === 204 || status === 304) {
+      this.state = State.Done;
+    } else if (te !== null) {
+      if (te.length === 0 || te[te.length - 1] !== "chunked") {
+        this.state = State.UntilClose;
+        keepAlive = false;
+      } else {
+        if (te.indexOf("chunked") !== te.length - 1) throw new ProtocolError("chunked applied more than once");
+        this.state = State.ChunkSize;
+      }
+      // Transfer-Encoding with Content-Length is a smuggling signal: honour TE, never reuse.
+      if (cl >= 0) keepAlive = false;
+      cl = -1;
+    } else if (cl >= 0) {
+      this.remaining = cl;
+      this.state = cl === 0 ? State.Done : State.Fixed;
+    } else {
+      this.state = State.UntilClose;
+      keepAlive = false;
+    }
+    if (status === 101) keepAlive = false;
+    this.keepAlive = keepAlive;
+    // Fields named by Connection are hop-by-hop too (rare: a second pass only then).
+    let out = headers;
+    if (conn !== null && namesOthers(conn)) {
+      const named = conn.filter((t) => t !== "close" && t !== "keep-alive" && t !== "upgrade");
+      out = headers.filter((f) => !named.includes(f[0].toLowerCase()));
+    }
+    this.sink.onHead({ status, reason: m[3], headers: out, contentLength: cl, upgrade });
+    if (this.state === State.Done && status !== 101) this.finish(null);
+  }
+}
+
+/** Connection names a field beyond the usual close/keep-alive/upgrade (checked without allocating). */
+function namesOthers(tokens: string[]): boolean {
+  for (const t of tokens) if (t !== "close" && t !== "keep-alive" && t !== "upgrade") return true;
+  return false;
+}
+
+function fields(text: string): HeaderList {
+  try {
+    return parseFieldLines(text, MAX_FIELDS);
+  } catch (err) {
+    throw new ProtocolError(`bad response header: ${(err as Error).message}`);
+  }
+}
+
+const KEEP_ALIVE = ["keep-alive"];
+const CLOSE = ["close"];
+const DIGITS = /^[0-9]{1,15}$/;
+
+/** Connection tokens; the two usual values skip the list parsing (shared arrays: never mutated). */
+function connectionTokens(value: string): string[] {
+  if (value.length === 10 && value.toLowerCase() === "keep-alive") return KEEP_ALIVE;
+  if (value.length === 5 && value.toLowerCase() === "close") return CLOSE;
+  return listTokens(value);
+}
+
+function contentLength(value: string, prev: number): number {
+  if (prev < 0 && DIGITS.test(value)) return Number(value);
+  let found = prev;
+  for (const part of value.split(",")) {
+    const digits = part.trim();
+    if (!DIGITS.test(digits)) throw new ProtocolError("bad Content-Length");
+    const n = Number(digits);
+    if (found >= 0 && n !== found) throw new ProtocolError("conflicting Content-Length");
+    found = n;
+  }
+  return found;
+}

@@ -1,0 +1,29 @@
+import type { RawExchange } from "../../server/raw/connection.ts";
+import type { UpstreamTimeouts, UpstreamTlsOptions } from "./types.ts";
+
+// The upstream side of the raw front: forwards one request and writes the
+// answer straight to the client's exchange, with no Request/Response objects.
+
+export interface RawForwardRequest {
+  target: URL;
+  method: string;
+  pathAndQuery: string;
+  /** Final request headers (hop-by-hop stripped, X-Forwarded-* set, Host set); framing is added by the client. */
+  headers: [string, string][];
+  timeouts: UpstreamTimeouts;
+  tls?: UpstreamTlsOptions;
+}
+
+export interface RawForwardResult {
+  status: number;
+  responseBytes: number;
+  headers: [string, string][];
+}
+
+export interface RawUpstream {
+  /** Rejects with UpstreamError only when nothing was written to `ex` (the caller answers 502/504). */
+  forward(req: RawForwardRequest, ex: RawExchange): Promise<RawForwardResult>;
+  /** Upgrade requests (WebSocket): relays the 101 and then bytes both ways. */
+  tunnel(req: RawForwardRequest, ex: RawExchange): Promise<void>;
+  close(): void;
+}
