@@ -1,6 +1,6 @@
-// Runs the whole test suite: the type check, every bun test file, then the
-// integration tests again on the raw HTTP/1.1 front (SLUICE_FRONT=raw), so
-// both fronts pass one conformance suite. Ends with the one line CI reads:
+// Runs the whole test suite: the type check, every bun test file (default:
+// the raw HTTP/1.1 front), then the integration tests again on the Bun.serve
+// front (SLUICE_FRONT=serve), so both fronts pass one conformance suite. Ends with the one line CI reads:
 // "N passed, N failed". Extra arguments go to `bun test` (e.g. a path filter)
 // and skip the type check and the second run.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -50,8 +50,8 @@ function runSuite(label: string, args: string[], env: Record<string, string>): v
   }
 }
 
-runSuite("all tests (Bun.serve front)", extra, { SLUICE_FRONT: "serve" });
-if (extra.length === 0) runSuite("integration tests on the raw HTTP/1.1 front", ["test/integration"], { SLUICE_FRONT: "raw" });
+runSuite("all tests (raw HTTP/1.1 front)", extra, { SLUICE_FRONT: "raw" });
+if (extra.length === 0) runSuite("integration tests on the Bun.serve front", ["test/integration"], { SLUICE_FRONT: "serve" });
 
 if (skipped) console.log(`${skipped} skipped`);
 console.log(`${passed} passed, ${failed} failed`);

@@ -31,6 +31,7 @@ export class RawEntryPoint extends EntryPointBase {
       port: this.config.port,
       idleTimeoutSec: Math.min(MAX_IDLE_SECONDS, Math.max(1, idle)),
       onRequest: (ex) => this.handle(ex),
+      onRejected: (status, reason, remote) => this.rejected(status, reason, remote),
     });
     this.boundPort = this.listener.port;
   }
@@ -43,6 +44,16 @@ export class RawEntryPoint extends EntryPointBase {
     // Bounded by the caller (graceTimeOut), which then calls stop(true).
     while (!force && this.inFlight > 0) await Bun.sleep(20);
     if (!force) listener.stop(true);
+  }
+
+  /** A malformed request the parser answered (400, 413, 431, 501...): log and count it too. */
+  private rejected(status: number, reason: string, remote: string): void {
+    const now = performance.now();
+    this.deps.observer.finished({
+      startMs: Date.now(), startHr: now, durationMs: 0, entryPoint: this.name, clientAddr: remote, clientHost: remote,
+      clientPort: 0, method: "-", host: "", path: "-", protocol: "HTTP/1.1", scheme: "http", requestContentSize: 0,
+      downstreamStatus: status, downstreamContentSize: reason.length + 1, retryAttempts: 0, requestHeaders: new Headers(), error: reason,
+    });
   }
 
   private handle(ex: RawExchange): void {

@@ -29,10 +29,10 @@ export function unsupportedNotices(config: StaticConfig): string[] {
   }
   const ft = config.serversTransport.forwardingTimeouts;
   const customised = ft.dialTimeoutMs !== 30_000 || ft.idleConnTimeoutMs !== 90_000 || config.serversTransport.maxIdleConnsPerHost !== 200;
-  if (customised && process.env.SLUICE_UPSTREAM !== "pool") {
+  if (customised && process.env.SLUICE_FRONT === "serve" && process.env.SLUICE_UPSTREAM !== "pool") {
     // Bun's fetch gives no hook for the connect phase nor for its pool.
     out.push(
-      `serversTransport: with the default fetch upstream client, dialTimeout (${ft.dialTimeoutMs} ms), idleConnTimeout and maxIdleConnsPerHost are not enforced; SLUICE_UPSTREAM=pool enforces them`,
+      `serversTransport: with SLUICE_FRONT=serve and the fetch upstream client, dialTimeout (${ft.dialTimeoutMs} ms), idleConnTimeout and maxIdleConnsPerHost are not enforced; SLUICE_UPSTREAM=pool enforces them`,
     );
   }
   return out;

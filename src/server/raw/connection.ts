@@ -54,6 +54,8 @@ export interface RawServerOptions {
   limits?: Partial<ParserLimits>;
   /** Idle keep-alive connections close after this many seconds (default 10). */
   idleTimeoutSec?: number;
+  /** A request this front answered itself because it was malformed (for logs and metrics). */
+  onRejected?: (status: number, reason: string, remoteAddress: string) => void;
 }
 
 const REASONS: Record<number, string> = { 400: "Bad Request", 413: "Content Too Large", 414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented", 505: "HTTP Version Not Supported" };
@@ -285,6 +287,7 @@ export class Connection {
     }
     const body = Buffer.from(`${err.reason}\n`, "latin1");
     const status = REASONS[err.status] ? err.status : 400;
+    this.opts.onRejected?.(status, err.reason, this.socket.remoteAddress);
     const writer = new ResponseWriter(this.out, "GET", "1.1", false);
     writer.writeHead(status, REASONS[status], [["Content-Type", "text/plain; charset=utf-8"]], { contentLength: body.length });
     writer.end(body);
