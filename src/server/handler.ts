@@ -22,5 +22,9 @@ export type Handler = (req: Request, ctx: RequestContext, conn: ConnInfo) => Pro
 /** A middleware wraps the next handler once, at compile time. */
 export type Middleware = (next: Handler) => Handler;
 
-/** A route handler on the raw front: answers straight on the exchange. */
-export type RawRouteHandler = (ex: RawExchange, ctx: RequestContext, conn: ConnInfo) => Promise<void>;
+/**
+ * A route handler on the raw front: answers straight on the exchange and
+ * calls `done` once the response is over. Callback style: on tiny responses a
+ * Promise per request measured ~3% of throughput.
+ */
+export type RawRouteHandler = (ex: RawExchange, ctx: RequestContext, conn: ConnInfo, done: () => void) => void;

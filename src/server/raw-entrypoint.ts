@@ -109,11 +109,20 @@ export class RawEntryPoint extends EntryPointBase {
       scheme: "http",
       trust: this.trust,
     };
-    const work = route.value.raw ? route.value.raw(ex, ctx, conn) : this.slowPath(ex, ctx, conn, route.value.handler);
-    work.then(done, (err: unknown) => {
+    const fail = (err: unknown) => {
       if (!ex.aborted) rawAnswer(ex, ctx, 500, "Internal Server Error", `handler failed: ${(err as Error)?.message ?? err}`);
       done();
-    });
+    };
+    const raw = route.value.raw;
+    if (raw) {
+      try {
+        raw(ex, ctx, conn, done);
+      } catch (err) {
+        fail(err);
+      }
+      return;
+    }
+    this.slowPath(ex, ctx, conn, route.value.handler).then(done, fail);
   }
 
   /** Routes with middlewares or internal handlers: through a Request and a Response. */

@@ -8,9 +8,12 @@ import { UpstreamError } from "./upstream/types.ts";
 
 /** The raw front's fast path through a load balancer: pick, forward, account. */
 export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions, upstream: RawUpstream): RawRouteHandler {
-  return async (ex, ctx, conn) => {
+  return (ex, ctx, conn, done) => {
     const server = balancer.pick();
-    if (!server) return rawAnswer(ex, ctx, 503, "Service Unavailable", "no healthy server available");
+    if (!server) {
+      rawAnswer(ex, ctx, 503, "Service Unavailable", "no healthy server available");
+      return done();
+    }
     const target = server.url;
     ctx.serviceUrl = target.href;
     ctx.serviceAddr = target.host;
@@ -32,23 +35,40 @@ export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions,
     const req = { target, method: ex.head.method, pathAndQuery: joinPath(target.pathname, ctx.path), headers, timeouts: opts.timeouts, tls: opts.tls };
     const sentAt = performance.now();
     server.inFlight++;
-    try {
-      if (websocket) {
-        await upstream.tunnel(req, ex);
-        ctx.originStatus = ctx.downstreamStatus = 101;
+    const failed = (err: unknown) => {
+      server.inFlight--;
+      if (!(err instanceof UpstreamError)) {
+        rawAnswer(ex, ctx, 502, "Bad Gateway", err instanceof Error ? err.message : String(err));
+      } else if (err.kind === "header-timeout" || err.kind === "dial-timeout") {
+        rawAnswer(ex, ctx, 504, "Gateway Timeout", err.message);
+      } else if (err.kind === "aborted") {
+        ctx.downstreamStatus = 499;
+        ctx.error = "client closed request";
       } else {
-        const result = await upstream.forward(req, ex);
+        rawAnswer(ex, ctx, 502, "Bad Gateway", `${err.kind}: ${err.message}`);
+      }
+      done();
+    };
+    if (websocket) {
+      upstream.tunnel(req, ex).then(() => {
+        server.inFlight--;
+        ctx.originStatus = ctx.downstreamStatus = 101;
+        ctx.originDurationMs = performance.now() - sentAt;
+        done();
+      }, failed);
+      return;
+    }
+    upstream.forwardWith(
+      req,
+      ex,
+      (result) => {
+        server.inFlight--;
         ctx.originStatus = ctx.downstreamStatus = result.status;
         ctx.originContentSize = ctx.downstreamContentSize = result.responseBytes;
-      }
-      ctx.originDurationMs = performance.now() - sentAt;
-    } catch (err) {
-      if (!(err instanceof UpstreamError)) throw err;
-      if (err.kind === "header-timeout" || err.kind === "dial-timeout") rawAnswer(ex, ctx, 504, "Gateway Timeout", err.message);
-      else if (err.kind === "aborted") ctx.downstreamStatus = 499;
-      else rawAnswer(ex, ctx, 502, "Bad Gateway", `${err.kind}: ${err.message}`);
-    } finally {
-      server.inFlight--;
-    }
+        ctx.originDurationMs = performance.now() - sentAt;
+        done();
+      },
+      failed,
+    );
   };
 }

@@ -1,5 +1,5 @@
 import type { RawExchange } from "../../server/raw/connection.ts";
-import type { UpstreamTimeouts, UpstreamTlsOptions } from "./types.ts";
+import type { UpstreamError, UpstreamTimeouts, UpstreamTlsOptions } from "./types.ts";
 
 // The upstream side of the raw front: forwards one request and writes the
 // answer straight to the client's exchange, with no Request/Response objects.
@@ -23,6 +23,8 @@ export interface RawForwardResult {
 export interface RawUpstream {
   /** Rejects with UpstreamError only when nothing was written to `ex` (the caller answers 502/504). */
   forward(req: RawForwardRequest, ex: RawExchange): Promise<RawForwardResult>;
+  /** forward() without a Promise, same contract. */
+  forwardWith(req: RawForwardRequest, ex: RawExchange, done: (r: RawForwardResult) => void, failed: (e: UpstreamError) => void): void;
   /** Upgrade requests (WebSocket): relays the 101 and then bytes both ways. */
   tunnel(req: RawForwardRequest, ex: RawExchange): Promise<void>;
   close(): void;
