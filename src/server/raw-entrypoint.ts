@@ -75,7 +75,13 @@ export class RawEntryPoint extends EntryPointBase {
       downstreamStatus: 0,
       downstreamContentSize: 0,
       retryAttempts: 0,
-      requestHeaders: lazyHeaders(ex),
+      // Built only if the access log or a middleware asks for it.
+      get requestHeaders(): Headers {
+        const h = new Headers();
+        for (const [k, v] of ex.head.headers) h.append(k, v);
+        Object.defineProperty(this, "requestHeaders", { value: h });
+        return h;
+      },
     };
     this.inFlight++;
     let finished = false;
@@ -141,23 +147,4 @@ function headerValue(ex: RawExchange, name: string): string | null {
     if (k.length === lower.length && k.toLowerCase() === lower) value = value === null ? v : `${value}, ${v}`;
   }
   return value;
-}
-
-/** The access log reads request headers rarely: build the Headers object only then. */
-function lazyHeaders(ex: RawExchange): Headers {
-  let built: Headers | null = null;
-  const build = () => {
-    if (!built) {
-      built = new Headers();
-      for (const [k, v] of ex.head.headers) built.append(k, v);
-    }
-    return built;
-  };
-  return new Proxy({} as Headers, {
-    get(_t, prop) {
-      const h = build();
-      const v = Reflect.get(h, prop, h);
-      return typeof v === "function" ? v.bind(h) : v;
-    },
-  });
 }
