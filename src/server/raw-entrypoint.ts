@@ -32,6 +32,7 @@ export class RawEntryPoint extends EntryPointBase {
       idleTimeoutSec: Math.min(MAX_IDLE_SECONDS, Math.max(1, idle)),
       onRequest: (ex) => this.handle(ex),
       onRejected: (status, reason, remote) => this.rejected(status, reason, remote),
+      readTimeoutMs: this.config.transport.respondingTimeouts.readTimeoutMs,
     });
     this.boundPort = this.listener.port;
   }

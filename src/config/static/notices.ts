@@ -22,8 +22,11 @@ export function unsupportedNotices(config: StaticConfig): string[] {
   for (const [name, ep] of Object.entries(config.entryPoints)) {
     if (ep.http.tls) out.push(`entryPoints.${name}.http.tls: TLS on entry points is not available in Sluice yet; it serves plain HTTP`);
     const rt = ep.transport.respondingTimeouts;
-    if (rt.readTimeoutMs > 0 || rt.writeTimeoutMs > 0) {
-      out.push(`entryPoints.${name}.transport.respondingTimeouts: readTimeout and writeTimeout are not enforced yet (idleTimeout is)`);
+    if (rt.writeTimeoutMs > 0) {
+      out.push(`entryPoints.${name}.transport.respondingTimeouts.writeTimeout is not enforced yet (idleTimeout and, on the raw front, readTimeout are)`);
+    }
+    if (rt.readTimeoutMs > 0 && process.env.SLUICE_FRONT === "serve") {
+      out.push(`entryPoints.${name}.transport.respondingTimeouts.readTimeout is not enforced with SLUICE_FRONT=serve`);
     }
     if (ep.proxyProtocol) out.push(`entryPoints.${name}.proxyProtocol: the PROXY protocol is not available in Sluice yet`);
   }

@@ -56,9 +56,15 @@ export interface RawServerOptions {
   idleTimeoutSec?: number;
   /** A request this front answered itself because it was malformed (for logs and metrics). */
   onRejected?: (status: number, reason: string, remoteAddress: string) => void;
+  /**
+   * entryPoints.<n>.transport.respondingTimeouts.readTimeout: the whole request
+   * (head and body) must arrive within this, as Go's ReadTimeout; 0 = no limit.
+   * Guards against slow-loris clients that the idle timer alone lets through.
+   */
+  readTimeoutMs?: number;
 }
 
-const REASONS: Record<number, string> = { 400: "Bad Request", 413: "Content Too Large", 414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented", 505: "HTTP Version Not Supported" };
+const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large", 414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented", 505: "HTTP Version Not Supported" };
 
 class Exchange implements RawExchange {
   onDrain: (() => void) | null = null;
@@ -244,6 +250,7 @@ export class Connection {
           if (!ex) return;
           // Hold pipelined requests until this response is over.
           if (!ex.writer.finished) this.parser.pause();
+          this.readStartedAt = 0;
           ex.finishBody(trailers);
           if (ex.writer.finished) this.next();
         },
@@ -275,6 +282,8 @@ export class Connection {
   private next(): void {
     this.current = null;
     if (this.closing) return;
+    // A pipelined request already waiting starts its read clock now.
+    if (this.opts.readTimeoutMs && this.parser.buffered > 0) this.readStartedAt = performance.now();
     if (this.readPaused) this.resumeReading();
     this.parser.resume();
   }
@@ -294,6 +303,18 @@ export class Connection {
     this.close();
   }
 
+  /** Called by the read-timeout sweep: 408 if nothing was answered yet, else just close. */
+  readTimedOut(): void {
+    if (this.closing) return;
+    this.readStartedAt = 0;
+    const ex = this.current;
+    if (ex?.writer.started) {
+      ex.abort("request read timeout");
+      return this.close();
+    }
+    this.parseError(new HttpParseError(408, "request read timeout"));
+  }
+
   /** Ends the socket once queued bytes are out. */
   close(): void {
     if (this.closing) return;
@@ -302,8 +323,12 @@ export class Connection {
     if (!this.out.saturated) this.socket.end();
   }
 
+  /** When the request being read began to arrive (performance.now()); 0 = not reading one. */
+  readStartedAt = 0;
+
   onData(chunk: Uint8Array): void {
     if (this.closing) return;
+    if (this.readStartedAt === 0 && this.current === null && this.opts.readTimeoutMs) this.readStartedAt = performance.now();
     this.parser.push(chunk);
     if (this.parser.buffered > MAX_BUFFERED_INPUT) this.pauseReading();
   }
@@ -354,20 +379,44 @@ export class Connection {
 
 /** Starts a raw HTTP/1.1 listener; stop it with `listener.stop(true)`. */
 export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection> {
-  return Bun.listen<Connection>({
+  const open = new Set<Connection>();
+  const listener = Bun.listen<Connection>({
     hostname: opts.hostname,
     port: opts.port,
     socket: {
       open(socket) {
         socket.data = new Connection(socket, opts);
+        if (opts.readTimeoutMs) open.add(socket.data);
         socket.timeout(opts.idleTimeoutSec ?? 10);
       },
       data: (socket, chunk) => socket.data.onData(chunk),
       drain: (socket) => socket.data.onDrain(),
-      close: (socket) => socket.data.onClose(),
+      close: (socket) => {
+        open.delete(socket.data);
+        socket.data.onClose();
+      },
       end: (socket) => socket.data.onPeerEnd(),
       timeout: (socket) => socket.data.onTimeout(),
       error: (socket) => socket.data?.onClose(),
     },
   });
+  const limit = opts.readTimeoutMs ?? 0;
+  if (limit > 0) {
+    // One sweep for all connections: a timer per request would cost more than the check.
+    const sweep = setInterval(() => {
+      const now = performance.now();
+      for (const c of open) {
+        // Closing or taken over (a WebSocket tunnel): no longer an HTTP connection to watch.
+        if (c.closing) open.delete(c);
+        else if (c.readStartedAt !== 0 && now - c.readStartedAt > limit) c.readTimedOut();
+      }
+    }, Math.max(50, Math.min(1000, limit / 4)));
+    sweep.unref();
+    const stop = listener.stop.bind(listener);
+    listener.stop = (closeActive?: boolean) => {
+      clearInterval(sweep);
+      stop(closeActive);
+    };
+  }
+  return listener;
 }
