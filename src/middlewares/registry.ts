@@ -1,11 +1,34 @@
-import type { Middleware } from "../server/handler.ts";
+import type { Handler, Middleware } from "../server/handler.ts";
 
 // Middlewares register themselves by kind (`stripPrefix`, `headers`, ...).
 // A factory validates its options once, at compile time, and returns the
-// middleware or the problems it found.
+// middleware or the problems it found. Problems carry a key path relative to
+// the kind's options (`prefixes[1]`, `forwardAuth.tls.caFile`) so the
+// compiler can point at file:line:col.
 
-export type MiddlewareBuild = { middleware: Middleware } | { errors: string[] };
-export type MiddlewareFactory = (options: unknown, name: string) => MiddlewareBuild;
+export interface OptionProblem {
+  /** Relative to the kind's options; "" means the options as a whole. */
+  path: string;
+  message: string;
+  severity?: "error" | "warning";
+}
+
+export interface MiddlewareBuildContext {
+  /** Qualified name of the middleware being built (`auth@file`). */
+  name: string;
+  /** Provider of the middleware, for resolving unqualified references. */
+  provider: string;
+  /** Another middleware by (possibly unqualified) name, for `chain`. A cycle or missing name is a string. */
+  middleware(ref: string): Middleware | string;
+  /** A compiled service handler by (possibly unqualified) name, for `errors`. */
+  service(ref: string): Handler | undefined;
+}
+
+export type MiddlewareBuild =
+  | { middleware: Middleware; warnings?: OptionProblem[] }
+  | { errors: OptionProblem[] };
+
+export type MiddlewareFactory = (options: Record<string, unknown>, ctx: MiddlewareBuildContext) => MiddlewareBuild;
 
 const factories = new Map<string, MiddlewareFactory>();
 

@@ -1,10 +1,10 @@
 import type { Diagnostic } from "../config/diagnostic.ts";
 import type { DynamicConfig, RouterConfig } from "../config/dynamic/types.ts";
 import type { StaticConfig } from "../config/static/types.ts";
-import { middlewareFactory } from "../middlewares/index.ts";
 import { Muxer } from "../router/muxer.ts";
 import { Generation, type RouteTarget, type RouterStatus } from "./generation.ts";
 import type { Handler, Middleware, RawRouteHandler } from "./handler.ts";
+import { MiddlewareBuilder } from "./middleware-builder.ts";
 
 /** A router Sluice serves itself (ping, metrics, api), on one entrypoint. */
 export interface InternalRouter {
@@ -42,8 +42,9 @@ export function compileGeneration(input: CompileInput): Generation {
   }
 
   const defaultEntryPoints = defaultEntryPointsOf(staticConfig);
+  const middlewares = new MiddlewareBuilder(dynamic, input.services, diagnostics);
   for (const [name, router] of Object.entries(dynamic.http?.routers ?? {})) {
-    const status = compileRouter(name, router, input, defaultEntryPoints, muxers);
+    const status = compileRouter(name, router, input, defaultEntryPoints, muxers, middlewares);
     statuses.set(name, status);
     for (const message of status.errors) {
       diagnostics.push({ severity: status.status === "disabled" ? "error" : "warning", path: `http.routers.${name}`, message: `router ${name}: ${message}` });
@@ -58,8 +59,9 @@ function compileRouter(
   input: CompileInput,
   defaultEntryPoints: string[],
   muxers: Map<string, Muxer<RouteTarget>>,
+  middlewares: MiddlewareBuilder,
 ): RouterStatus {
-  const { dynamic, staticConfig } = input;
+  const { staticConfig } = input;
   const errors: string[] = [];
   const status: RouterStatus = {
     name, rule: router.rule, priority: router.priority ?? 0, entryPoints: [], service: router.service,
@@ -80,13 +82,13 @@ function compileRouter(
     return status;
   }
 
-  const routerChain = buildChain(router.middlewares ?? [], dynamic, errors);
+  const routerChain = buildChain(router.middlewares ?? [], middlewares, errors);
   if (!routerChain) return status;
   const syntax = router.ruleSyntax ?? staticConfig.core.defaultRuleSyntax;
   let added = 0;
   for (const ep of status.entryPoints) {
     // Entrypoint middlewares run before the router's own, per entrypoint.
-    const epChain = buildChain(staticConfig.entryPoints[ep]?.http.middlewares ?? [], dynamic, errors);
+    const epChain = buildChain(staticConfig.entryPoints[ep]?.http.middlewares ?? [], middlewares, errors);
     if (!epChain) return status;
     let handler: Handler = service.handler;
     const chain = [...epChain, ...routerChain];
@@ -105,27 +107,16 @@ function compileRouter(
   return status;
 }
 
-function buildMiddleware(name: string, dynamic: DynamicConfig): Middleware | string {
-  const def = dynamic.http?.middlewares?.[name] ?? (name.includes("@") ? undefined : dynamic.http?.middlewares?.[`${name}@file`]);
-  if (!def) return `middleware "${name}" does not exist`;
-  const kind = Object.keys(def)[0];
-  const factory = kind ? middlewareFactory(kind) : undefined;
-  if (!factory) return `middleware "${name}": kind "${kind}" is not implemented yet`;
-  const result = factory(def[kind!], name);
-  if ("errors" in result) return `middleware "${name}": ${result.errors.join("; ")}`;
-  return result.middleware;
-}
-
 function defaultEntryPointsOf(config: StaticConfig): string[] {
   const all = Object.entries(config.entryPoints);
   const marked = all.filter(([, ep]) => ep.asDefault).map(([n]) => n);
   return marked.length ? marked : all.map(([n]) => n);
 }
 
-function buildChain(names: string[], dynamic: DynamicConfig, errors: string[]): Middleware[] | null {
+function buildChain(names: string[], builder: MiddlewareBuilder, errors: string[]): Middleware[] | null {
   const built: Middleware[] = [];
   for (const mwName of names) {
-    const mw = buildMiddleware(mwName, dynamic);
+    const mw = builder.get(mwName);
     if (typeof mw === "string") errors.push(mw);
     else built.push(mw);
   }
