@@ -17,6 +17,10 @@ import { EntryPoint } from "./entrypoint.ts";
 import { Generation } from "./generation.ts";
 import { gracefulStop } from "./lifecycle.ts";
 import type { RequestContext } from "./request-context.ts";
+import type { EntryPointConfig } from "../config/static/types.ts";
+import type { LoadedCertificate } from "../tls/certificate.ts";
+import { buildTlsListeners, type TlsListenerSpec } from "../tls/listener-spec.ts";
+import { defaultGeneratedCertificate } from "../tls/self-signed.ts";
 
 const FIRST_CONFIG_WAIT_MS = 10_000;
 
@@ -32,6 +36,13 @@ export class SluiceApp {
   private readonly abort = new AbortController();
   private readonly fileProvider: FileProvider | null;
   private readonly demo = new DemoService();
+  private readonly epDeps: { current: () => Generation; observer: { finished: (ctx: RequestContext) => void } };
+  private readonly rawFront: boolean;
+  private started = false;
+  private lastDynamic: DynamicConfig = {};
+  private generatedCert: LoadedCertificate | undefined;
+  private tlsSpecs = new Map<string, TlsListenerSpec>();
+  private tlsDiagnosticsText = "";
   /** Resolves each time a generation goes live (tests and `check` use it). */
   onGeneration?: (g: Generation) => void;
 
@@ -67,10 +78,14 @@ export class SluiceApp {
         this.accessLog?.log(ctx);
       },
     };
-    for (const [name, ep] of Object.entries(config.entryPoints)) {
-      const deps = { current: () => this.generation, observer };
-      this.entryPoints.push(makeRawUpstream ? new RawEntryPoint(name, ep, deps) : new EntryPoint(name, ep, deps));
-    }
+    this.epDeps = { current: () => this.generation, observer };
+    this.rawFront = makeRawUpstream !== undefined;
+  }
+
+  /** TLS entrypoints use Bun.serve (HTTP/2 by ALPN); plain ones the selected front. */
+  private makeEntryPoint(name: string, config: EntryPointConfig, tls: TlsListenerSpec | undefined): EntryPoint | RawEntryPoint {
+    if (tls) return new EntryPoint(name, config, this.epDeps, tls);
+    return this.rawFront ? new RawEntryPoint(name, config, this.epDeps) : new EntryPoint(name, config, this.epDeps);
   }
 
   get current(): Generation {
@@ -87,6 +102,7 @@ export class SluiceApp {
    * its routes are loaded (Traefik #10151).
    */
   async start(): Promise<void> {
+    this.generatedCert = await defaultGeneratedCertificate();
     this.apply({}, []);
     let firstConfig: () => void = () => {};
     const loaded = new Promise<void>((resolve) => (firstConfig = resolve));
@@ -111,10 +127,13 @@ export class SluiceApp {
       const waited = await Promise.race([loaded.then(() => true), Bun.sleep(FIRST_CONFIG_WAIT_MS).then(() => false)]);
       if (!waited) this.log.warn(`no configuration from the providers after ${FIRST_CONFIG_WAIT_MS} ms; listening anyway`);
     }
-    for (const ep of this.entryPoints) {
+    for (const [name, config] of Object.entries(this.config.entryPoints)) {
+      const ep = this.makeEntryPoint(name, config, this.tlsSpecs.get(name));
+      this.entryPoints.push(ep);
       ep.start();
-      this.log.info(`entrypoint ${ep.name} listening`, { address: ep.config.address, port: ep.port });
+      this.log.info(`entrypoint ${ep.name} listening`, { address: ep.config.address, port: ep.port, tls: this.tlsSpecs.has(name) });
     }
+    this.started = true;
   }
 
   /** SIGHUP: re-read file-based configuration now. */
@@ -138,7 +157,48 @@ export class SluiceApp {
       this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
     }
     this.log.info("configuration applied", { generation: gen.id, routers: gen.routers.size });
+    this.lastDynamic = dynamic;
+    this.refreshTls();
     this.onGeneration?.(gen);
+  }
+
+  /** Rebuilds the TLS listeners' SNI tables and swaps those that changed. */
+  private refreshTls(): void {
+    if (!this.generatedCert) return;
+    const { specs, diagnostics } = buildTlsListeners({
+      tls: this.lastDynamic.tls,
+      entryPoints: this.generation.tls.entryPoints,
+      extraCertificates: [],
+      generatedDefault: this.generatedCert,
+    });
+    // Logged when they change, not on every certificate event.
+    const text = diagnostics.map(formatDiagnostic).join("\n");
+    if (text !== this.tlsDiagnosticsText) for (const d of diagnostics) this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
+    this.tlsDiagnosticsText = text;
+    this.tlsSpecs = specs;
+    if (this.started) this.reconcileEntryPoints();
+  }
+
+  private reconcileEntryPoints(): void {
+    this.entryPoints.forEach((ep, i) => {
+      const spec = this.tlsSpecs.get(ep.name);
+      const isTls = ep instanceof EntryPoint && ep.isTls;
+      if (spec && isTls) {
+        ep.updateTls(spec);
+        return;
+      }
+      if (!spec === !isTls) return;
+      // An entrypoint's first TLS router (or its last one leaving): change listener kind.
+      void ep.stop(false);
+      const next = this.makeEntryPoint(ep.name, ep.config, spec);
+      try {
+        next.start();
+        this.entryPoints[i] = next;
+        this.log.info(`entrypoint ${ep.name} now serves ${spec ? "TLS" : "plain HTTP"}`, { port: next.port });
+      } catch (err) {
+        this.log.error(`entrypoint ${ep.name}: cannot listen again: ${(err as Error).message}`);
+      }
+    });
   }
 
   private internalRouters(): InternalRouter[] {

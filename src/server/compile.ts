@@ -5,6 +5,7 @@ import { Muxer } from "../router/muxer.ts";
 import { Generation, type RouteTarget, type RouterStatus } from "./generation.ts";
 import type { Handler, Middleware, RawRouteHandler } from "./handler.ts";
 import { MiddlewareBuilder } from "./middleware-builder.ts";
+import { planTls, routerTlsOn, type TlsPlan } from "./tls-plan.ts";
 
 /** A router Sluice serves itself (ping, metrics, api), on one entrypoint. */
 export interface InternalRouter {
@@ -43,14 +44,15 @@ export function compileGeneration(input: CompileInput): Generation {
 
   const defaultEntryPoints = defaultEntryPointsOf(staticConfig);
   const middlewares = new MiddlewareBuilder(dynamic, input.services, diagnostics);
+  const tls = planTls(dynamic, staticConfig, defaultEntryPoints);
   for (const [name, router] of Object.entries(dynamic.http?.routers ?? {})) {
-    const status = compileRouter(name, router, input, defaultEntryPoints, muxers, middlewares);
+    const status = compileRouter(name, router, input, defaultEntryPoints, muxers, middlewares, tls);
     statuses.set(name, status);
     for (const message of status.errors) {
       diagnostics.push({ severity: status.status === "disabled" ? "error" : "warning", path: `http.routers.${name}`, message: `router ${name}: ${message}` });
     }
   }
-  return new Generation(input.id, muxers, diagnostics, statuses);
+  return new Generation(input.id, muxers, diagnostics, statuses, tls);
 }
 
 function compileRouter(
@@ -60,6 +62,7 @@ function compileRouter(
   defaultEntryPoints: string[],
   muxers: Map<string, Muxer<RouteTarget>>,
   middlewares: MiddlewareBuilder,
+  tls: TlsPlan,
 ): RouterStatus {
   const { staticConfig } = input;
   const errors: string[] = [];
@@ -69,12 +72,11 @@ function compileRouter(
   };
   const entryPoints = router.entryPoints ?? defaultEntryPoints;
   for (const ep of entryPoints) {
-    if (muxers.has(ep)) status.entryPoints.push(ep);
-    else errors.push(`entryPoint "${ep}" does not exist`);
-  }
-  if (router.tls) {
-    errors.push("TLS routers are not served yet (TLS termination is not implemented)");
-    return status;
+    if (!muxers.has(ep)) errors.push(`entryPoint "${ep}" does not exist`);
+    else if (tls.entryPoints.has(ep) && !routerTlsOn(router, ep, staticConfig)) {
+      // Traefik would serve it to plain-HTTP clients of a port that also speaks TLS; Sluice serves one kind per port.
+      errors.push(`entryPoint "${ep}" serves TLS (other routers there have tls) and this router has none; Sluice does not serve plain and TLS routers on one entrypoint`);
+    } else status.entryPoints.push(ep);
   }
   const service = input.services.get(router.service);
   if (!service) {

@@ -9,6 +9,7 @@ import type { ConnInfo } from "./handler.ts";
 import { observeResponse, type RequestObserver } from "./observer.ts";
 import type { RequestContext } from "./request-context.ts";
 import { matchHost, splitRequestUrl } from "./request-target.ts";
+import type { TlsListenerSpec } from "../tls/listener-spec.ts";
 
 export interface EntryPointDeps {
   /** The live generation; read once per request. */
@@ -19,18 +20,56 @@ export interface EntryPointDeps {
 // Bun caps idleTimeout at 255 s.
 const MAX_BUN_IDLE_SECONDS = 255;
 
-/** One named listener. Owns its Bun.serve; routing comes from the live generation. */
+/**
+ * One named listener. Owns its Bun.serve; routing comes from the live generation.
+ * With a TLS spec it terminates TLS (SNI table, HTTP/2 by ALPN). Bun cannot
+ * change certificates of a running server, so new certificates mean a new
+ * Bun.serve on the same port (SO_REUSEPORT), after which the old one stops
+ * gracefully: new handshakes get the new table, requests in flight finish.
+ */
 export class EntryPoint extends EntryPointBase {
   private server: Server<BridgeData> | null = null;
-  constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps) {
+  /** Servers replaced by a TLS swap, still finishing their requests. */
+  private readonly retiring = new Set<Server<BridgeData>>();
+  private readonly scheme: "http" | "https";
+
+  constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, private tls?: TlsListenerSpec) {
     super(name, config);
+    this.scheme = tls ? "https" : "http";
+  }
+
+  get isTls(): boolean {
+    return this.tls !== undefined;
   }
 
   start(): void {
+    this.server = this.listen(this.config.port);
+    this.boundPort = this.server.port ?? this.config.port;
+  }
+
+  /** Serve `spec` to new handshakes from now on (no-op when nothing changed). */
+  updateTls(spec: TlsListenerSpec): void {
+    if (!this.tls || spec.fingerprint === this.tls.fingerprint) return;
+    this.tls = spec;
+    const old = this.server;
+    if (!old) return;
+    this.server = this.listen(this.boundPort);
+    this.retiring.add(old);
+    const grace = this.config.transport.lifeCycle.graceTimeOutMs;
+    const forced = setTimeout(() => void old.stop(true), grace);
+    void old.stop(false).finally(() => {
+      clearTimeout(forced);
+      this.retiring.delete(old);
+    });
+  }
+
+  private listen(port: number): Server<BridgeData> {
     const idle = this.config.transport.respondingTimeouts.idleTimeoutMs / 1000;
-    this.server = Bun.serve<BridgeData>({
+    const tls = this.tls;
+    return Bun.serve<BridgeData>({
       hostname: this.config.host || "0.0.0.0",
-      port: this.config.port,
+      port,
+      ...(tls ? { tls: tls.entries, http2: tls.http2, reusePort: true } : {}),
       development: false,
       // Uploads stream through; the body limit is the backend's business (or a buffering middleware's).
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
@@ -39,12 +78,11 @@ export class EntryPoint extends EntryPointBase {
       websocket: websocketHandler,
       error: (err: Error) => new Response(`Internal Server Error\n`, { status: 500, headers: { "x-sluice-error": err.name } }),
     });
-    this.boundPort = this.server.port ?? this.config.port;
   }
 
   /** Stop accepting; in-flight requests finish unless `force`. */
   async stop(force = false): Promise<void> {
-    await this.server?.stop(force);
+    await Promise.all([this.server?.stop(force), ...[...this.retiring].map((s) => s.stop(force))]);
   }
 
   private handle(req: Request, server: Server<BridgeData>): Response | Promise<Response> | undefined {
@@ -63,7 +101,7 @@ export class EntryPoint extends EntryPointBase {
       host: hostHeader,
       path: target.pathAndQuery,
       protocol: "HTTP/1.1",
-      scheme: "http",
+      scheme: this.scheme,
       requestContentSize: Number(req.headers.get("content-length") ?? 0) || 0,
       downstreamStatus: 0,
       downstreamContentSize: 0,
@@ -79,6 +117,9 @@ export class EntryPoint extends EntryPointBase {
     // Duplicate Host headers arrive joined by Bun; RFC 9112 3.2 says 400.
     if (hostHeader.includes(",")) return observeResponse(badRequest(ctx, "several Host headers"), ctx, done);
     if (req.method === "CONNECT") return observeResponse(answer(ctx, 501, "Not Implemented", "CONNECT is not supported"), ctx, done);
+    if (this.tls?.strictNames && !this.tls.strictNames.covers(matchHost(hostHeader))) {
+      return observeResponse(answer(ctx, 421, "Misdirected Request", "sniStrict: no certificate for this host"), ctx, done);
+    }
 
     const conn: ConnInfo = {
       server: server as Server<unknown>,
@@ -86,7 +127,7 @@ export class EntryPoint extends EntryPointBase {
       clientPort: ctx.clientPort,
       entryPoint: this.name,
       entryPointPort: this.port,
-      scheme: "http",
+      scheme: this.scheme,
       trust: this.trust,
     };
     const input: MatchInput = {

@@ -1,6 +1,7 @@
 import type { Diagnostic } from "../config/diagnostic.ts";
 import type { Muxer } from "../router/muxer.ts";
 import type { Handler, RawRouteHandler } from "./handler.ts";
+import type { TlsPlan } from "./tls-plan.ts";
 
 /** What a matched route leads to. */
 export interface RouteTarget {
@@ -32,6 +33,8 @@ export class Generation {
     private readonly muxers: Map<string, Muxer<RouteTarget>>,
     readonly diagnostics: readonly Diagnostic[],
     readonly routers: ReadonlyMap<string, RouterStatus>,
+    /** TLS entrypoints with their routers, and the certificates routers ask resolvers for. */
+    readonly tls: TlsPlan = { entryPoints: new Map(), wanted: [] },
     readonly createdAt = Date.now(),
   ) {}
 

@@ -13,7 +13,7 @@ describe("unsupportedNotices", () => {
       want: [/^certificatesResolvers\.le: ACME/, /^certificatesResolvers\.le\.acme\.tlsChallenge: /],
     },
     { name: "api", args: ["--api"], want: [/^api: /] },
-    { name: "entry point TLS", args: ["--entrypoints.websecure.address=:443", "--entrypoints.websecure.http.tls=true"], want: [/^entryPoints\.websecure\.http\.tls: /] },
+    { name: "entry point TLS (served)", args: ["--entrypoints.websecure.address=:443", "--entrypoints.websecure.http.tls=true"], want: [] },
     { name: "PROXY protocol", args: ["--entrypoints.web.address=:80", "--entrypoints.web.proxyprotocol.trustedips=10.0.0.0/8"], want: [/^entryPoints\.web\.proxyProtocol: /] },
   ];
   test.each(cases)("$name", ({ args, want }) => {

@@ -20,7 +20,6 @@ export function unsupportedNotices(config: StaticConfig): string[] {
   }
   if (config.api) out.push("api: the API and dashboard are not available in Sluice yet");
   for (const [name, ep] of Object.entries(config.entryPoints)) {
-    if (ep.http.tls) out.push(`entryPoints.${name}.http.tls: TLS on entry points is not available in Sluice yet; it serves plain HTTP`);
     const rt = ep.transport.respondingTimeouts;
     if (rt.writeTimeoutMs > 0) {
       out.push(`entryPoints.${name}.transport.respondingTimeouts.writeTimeout is not enforced yet (idleTimeout and, on the raw front, readTimeout are)`);

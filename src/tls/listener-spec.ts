@@ -1,0 +1,175 @@
+import type { TLSOptions } from "bun";
+import type { Diagnostic } from "../config/diagnostic.ts";
+import type { TlsConfig } from "../config/dynamic/types.ts";
+import { loadCertificate, nameCovers, type LoadedCertificate } from "./certificate.ts";
+import { compileTlsOptions, type CompiledTlsOptions } from "./tls-options.ts";
+
+// What one TLS entrypoint's Bun.serve needs: an SNI table (the first entry
+// is the default certificate, which Bun gives to unknown names), per-host
+// client-auth policy from the routers' tls.options, and listener-wide
+// versions/ciphers. The fingerprint tells the entrypoint whether a new
+// generation needs a new listener.
+
+export interface TlsListenerSpec {
+  entries: TLSOptions[];
+  http2: boolean;
+  /**
+   * sniStrict: the names a certificate covers. Bun gives unknown names the
+   * default entry and keeps that entry's verify mode after an SNI switch, so
+   * the handshake cannot be refused per name; requests for other hosts are
+   * answered 421 Misdirected Request instead (see TlsNames).
+   */
+  strictNames?: TlsNames;
+  fingerprint: string;
+}
+
+/** Certificate names with exact and one-label wildcard lookup. */
+export class TlsNames {
+  private readonly exact = new Set<string>();
+  private readonly wildcardSuffixes = new Set<string>();
+  constructor(names: Iterable<string>) {
+    for (const n of names) (n.startsWith("*.") ? this.wildcardSuffixes : this.exact).add(n.startsWith("*.") ? n.slice(2) : n);
+  }
+  covers(host: string): boolean {
+    const h = host.toLowerCase();
+    if (this.exact.has(h)) return true;
+    const dot = h.indexOf(".");
+    return dot > 0 && this.wildcardSuffixes.has(h.slice(dot + 1));
+  }
+}
+
+export interface TlsRouterInfo {
+  router: string;
+  /** Exact host names of the router's rule (empty when the rule has none). */
+  hosts: string[];
+  /** Qualified TLS option name, or undefined for `default`. */
+  options?: string;
+}
+
+export interface TlsInput {
+  tls: TlsConfig | undefined;
+  /** Per TLS entrypoint: its routers, and the option its `http.tls` names. */
+  entryPoints: Map<string, { routers: TlsRouterInfo[]; options?: string }>;
+  /** Certificates from ACME resolvers. */
+  extraCertificates: LoadedCertificate[];
+  generatedDefault: LoadedCertificate;
+}
+
+export function buildTlsListeners(input: TlsInput): { specs: Map<string, TlsListenerSpec>; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const certs = [...loadConfigured(input.tls, diagnostics), ...input.extraCertificates];
+  const defaultCert = loadDefault(input.tls, diagnostics) ?? input.generatedDefault;
+  const options = compileAllOptions(input.tls, diagnostics);
+  const specs = new Map<string, TlsListenerSpec>();
+  for (const [ep, info] of input.entryPoints) {
+    const listenerName = info.options ?? "default";
+    const listener = options.get(listenerName) ?? options.get("default")!;
+    if (!options.has(listenerName)) diagnostics.push({ severity: "error", path: `entryPoints.${ep}.http.tls.options`, message: `TLS option "${listenerName}" does not exist; the default applies` });
+    specs.set(ep, buildSpec(ep, info.routers, certs, defaultCert, listener, options, diagnostics));
+  }
+  return { specs, diagnostics };
+}
+
+function buildSpec(
+  ep: string,
+  routers: TlsRouterInfo[],
+  certs: LoadedCertificate[],
+  defaultCert: LoadedCertificate,
+  listener: CompiledTlsOptions,
+  options: Map<string, CompiledTlsOptions>,
+  diagnostics: Diagnostic[],
+): TlsListenerSpec {
+  const common = { secureOptions: listener.secureOptions, ...(listener.ciphers ? { ciphers: listener.ciphers } : {}) };
+  // Client-auth policy per host, from the routers that name an option.
+  const hostOptions = new Map<string, CompiledTlsOptions>();
+  for (const r of routers) {
+    const name = r.options ?? "default";
+    const opt = options.get(name);
+    if (!opt) {
+      diagnostics.push({ severity: "error", path: `http.routers.${r.router}.tls.options`, message: `router ${r.router}: TLS option "${name}" does not exist; the default applies` });
+      continue;
+    }
+    if (opt !== listener && opt.fingerprint !== listener.fingerprint && listenerWide(opt) !== listenerWide(listener)) {
+      diagnostics.push({
+        severity: "warning",
+        path: `http.routers.${r.router}.tls.options`,
+        message: `router ${r.router}: TLS option "${name}" sets versions, cipher suites, sniStrict or ALPN, which apply per listener in Sluice; entrypoint ${ep} uses those of its own option; client authentication of "${name}" still applies to this router's hosts`,
+      });
+    }
+    for (const h of r.hosts) hostOptions.set(h, opt);
+  }
+  const entries: TLSOptions[] = [];
+  const defaultEntry: TLSOptions = { cert: defaultCert.certPem, key: defaultCert.keyPem, ...common, ...clientAuth(listener) };
+  entries.push(defaultEntry);
+  const names = new Set<string>();
+  for (const c of certs) for (const n of c.names) names.add(n);
+  for (const h of hostOptions.keys()) names.add(h);
+  for (const name of [...names].sort()) {
+    const cert = bestCertificate(certs, name);
+    if (!cert) continue; // a router host no certificate covers gets the default one
+    const opt = hostOptions.get(name) ?? listener;
+    entries.push({ serverName: name, cert: cert.certPem, key: cert.keyPem, ...common, ...clientAuth(opt) });
+  }
+  const fingerprint = JSON.stringify([listener.fingerprint, entries.map((e) => [e.serverName ?? "", e.cert, e.requestCert ?? false, e.rejectUnauthorized ?? false])]);
+  const strictNames = listener.sniStrict ? new TlsNames(certs.flatMap((c) => c.names)) : undefined;
+  return { entries, http2: listener.http2, strictNames, fingerprint };
+}
+
+function listenerWide(o: CompiledTlsOptions): string {
+  return JSON.stringify([o.secureOptions, o.ciphers ?? "", o.sniStrict, o.http2]);
+}
+
+function clientAuth(o: CompiledTlsOptions): Partial<TLSOptions> {
+  if (!o.clientAuth) return {};
+  return { ca: o.clientAuth.ca, requestCert: true, rejectUnauthorized: o.clientAuth.rejectUnauthorized };
+}
+
+/** The certificate for `name`: an exact name beats a wildcard; then the one valid longest. */
+function bestCertificate(certs: LoadedCertificate[], name: string): LoadedCertificate | undefined {
+  let best: LoadedCertificate | undefined;
+  let bestScore = -1;
+  for (const c of certs) {
+    const exact = c.names.includes(name);
+    if (!exact && !c.names.some((n) => nameCovers(n, name))) continue;
+    const score = (exact ? 2 : 1) * 1e15 + c.notAfter.getTime();
+    if (score > bestScore) [best, bestScore] = [c, score];
+  }
+  return best;
+}
+
+function loadConfigured(tls: TlsConfig | undefined, diagnostics: Diagnostic[]): LoadedCertificate[] {
+  const out: LoadedCertificate[] = [];
+  (tls?.certificates ?? []).forEach((c, i) => {
+    try {
+      out.push(loadCertificate(c.certFile, c.keyFile));
+    } catch (e) {
+      diagnostics.push({ severity: "error", path: `tls.certificates[${i}]`, message: `certificate not loaded: ${(e as Error).message}` });
+    }
+  });
+  return out;
+}
+
+function loadDefault(tls: TlsConfig | undefined, diagnostics: Diagnostic[]): LoadedCertificate | undefined {
+  const def = tls?.stores?.default?.defaultCertificate;
+  if (!def) return undefined;
+  try {
+    return loadCertificate(def.certFile, def.keyFile);
+  } catch (e) {
+    diagnostics.push({ severity: "error", path: "tls.stores.default.defaultCertificate", message: `default certificate not loaded, a generated one is used: ${(e as Error).message}` });
+    return undefined;
+  }
+}
+
+function compileAllOptions(tls: TlsConfig | undefined, diagnostics: Diagnostic[]): Map<string, CompiledTlsOptions> {
+  const out = new Map<string, CompiledTlsOptions>();
+  const raw = { default: {}, ...(tls?.options ?? {}) };
+  for (const [name, value] of Object.entries(raw)) {
+    const { options, problems } = compileTlsOptions(value as Record<string, unknown>);
+    for (const p of problems) {
+      diagnostics.push({ severity: p.severity ?? "error", path: `tls.options.${name}${p.path ? `.${p.path}` : ""}`, message: `TLS option ${name}: ${p.path ? `${p.path}: ` : ""}${p.message}` });
+    }
+    if (options) out.set(name, options);
+  }
+  if (!out.has("default")) out.set("default", compileTlsOptions({}).options!);
+  return out;
+}

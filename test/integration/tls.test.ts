@@ -1,0 +1,185 @@
+// TLS serving through the real process: SNI (exact, wildcard, default),
+// HTTP/2 by ALPN, TLS options (versions, mTLS, sniStrict), and certificates
+// added or removed at run time without a restart. Clients are curl and
+// openssl s_client, which verify against a throwaway CA.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { makeCa, type TestCa } from "../harness/certs.ts";
+import { waitFor } from "../harness/ports.ts";
+import { startSluice, type RunningSluice } from "../harness/sluice.ts";
+
+let ca: TestCa;
+let sluice: RunningSluice;
+let backend: ReturnType<typeof Bun.serve>;
+let client: ReturnType<TestCa["leaf"]>;
+
+interface CurlResult {
+  ok: boolean;
+  status: number;
+  httpVersion: string;
+  body: string;
+  stderr: string;
+}
+
+async function curl(host: string, path = "/", extra: string[] = [], port = sluice.ports.websecure): Promise<CurlResult> {
+  const proc = Bun.spawn(
+    ["curl", "-sS", "--max-time", "5", "--cacert", ca.caFile, "--resolve", `${host}:${port}:127.0.0.1`, "-w", "\n%{http_code} %{http_version}", ...extra, `https://${host}:${port}${path}`],
+    { stdout: "pipe", stderr: "pipe" },
+  );
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  await proc.exited;
+  const lines = out.split("\n");
+  const [status, httpVersion] = (lines.pop() ?? "").split(" ");
+  return { ok: proc.exitCode === 0, status: Number(status), httpVersion, body: lines.join("\n"), stderr: err };
+}
+
+/** The subject CN the server presents for `servername`, via openssl s_client. */
+async function presentedSubject(port: number, servername: string, extra: string[] = []): Promise<string> {
+  const proc = Bun.spawn(["openssl", "s_client", "-connect", `127.0.0.1:${port}`, "-servername", servername, ...extra], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  proc.stdin.end();
+  const killer = setTimeout(() => proc.kill(), 5000);
+  const out = await new Response(proc.stdout).text();
+  clearTimeout(killer);
+  await proc.exited;
+  return /subject=.*CN\s*=\s*([^\n,]+)/.exec(out)?.[1]?.trim() ?? "";
+}
+
+function dynamic(certs: { certFile: string; keyFile: string }[]): string {
+  return `
+http:
+  routers:
+    secure:
+      rule: Host(\`a.test\`) || Host(\`www.a.test\`) || HostRegexp(\`^[a-z]+\\.w\\.test$\`)
+      entryPoints: [websecure]
+      service: backend
+      tls: {}
+    mtls:
+      rule: Host(\`m.test\`)
+      entryPoints: [websecure]
+      service: backend
+      tls:
+        options: mtls
+    plain:
+      rule: PathPrefix(\`/\`)
+      entryPoints: [web, websecure]
+      service: backend
+  services:
+    backend:
+      loadBalancer:
+        servers: [{url: "http://127.0.0.1:${backend.port}"}]
+tls:
+  options:
+    default:
+      minVersion: VersionTLS13
+    mtls:
+      minVersion: VersionTLS13
+      clientAuth:
+        caFiles: [${ca.caFile}]
+        clientAuthType: RequireAndVerifyClientCert
+  certificates:
+${certs.map((c) => `    - {certFile: ${c.certFile}, keyFile: ${c.keyFile}}`).join("\n")}
+`;
+}
+
+beforeAll(async () => {
+  ca = makeCa();
+  client = ca.leaf(["client"], { client: true });
+  backend = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req) => new Response(`backend saw ${req.headers.get("x-forwarded-proto")} ${req.headers.get("host")}`) });
+  const a = ca.leaf(["a.test", "www.a.test"]);
+  const w = ca.leaf(["*.w.test"]);
+  const m = ca.leaf(["m.test"]);
+  sluice = await startSluice({ entryPoints: ["web", "websecure", "traefik"], files: { "tls.yml": dynamic([a, w, m]) } });
+});
+
+afterAll(async () => {
+  await sluice?.stop();
+  backend?.stop(true);
+  ca?.cleanup();
+});
+
+describe("TLS entrypoint", () => {
+  test("an exact name is served its certificate, over HTTP/2 when offered", async () => {
+    const r = await curl("a.test", "/x", ["--http2"]);
+    expect(r.stderr).toBe("");
+    expect([r.status, r.httpVersion]).toEqual([200, "2"]);
+    expect(r.body).toBe("backend saw https a.test:" + sluice.ports.websecure);
+    const h1 = await curl("www.a.test", "/x", ["--http1.1"]);
+    expect([h1.status, h1.httpVersion]).toEqual([200, "1.1"]);
+  });
+
+  test("a wildcard certificate covers one label", async () => {
+    expect((await curl("x.w.test")).status).toBe(200);
+    expect(await presentedSubject(sluice.ports.websecure, "x.w.test")).toBe("*.w.test");
+  });
+
+  test("an unknown name gets the generated default certificate (not trusted)", async () => {
+    expect(await presentedSubject(sluice.ports.websecure, "nobody.test")).toBe("SLUICE DEFAULT CERT");
+    const r = await curl("nobody.test");
+    expect(r.ok).toBe(false);
+  });
+
+  test("minVersion is enforced: TLS 1.2 is refused, 1.3 accepted", async () => {
+    expect((await curl("a.test", "/", ["--tls-max", "1.2"])).ok).toBe(false);
+    expect((await curl("a.test", "/", ["--tlsv1.3"])).status).toBe(200);
+  });
+
+  test("mTLS: the option's host needs a client certificate from the CA", async () => {
+    const without = await curl("m.test");
+    expect(without.status).not.toBe(200);
+    const withCert = await curl("m.test", "/", ["--cert", client.certFile, "--key", client.keyFile]);
+    expect(withCert.status).toBe(200);
+    const stranger = makeCa("Stranger CA");
+    try {
+      const other = stranger.leaf(["client"], { client: true });
+      expect((await curl("m.test", "/", ["--cert", other.certFile, "--key", other.keyFile])).status).not.toBe(200);
+    } finally {
+      stranger.cleanup();
+    }
+    // Hosts without that option do not ask for one.
+    expect((await curl("a.test")).status).toBe(200);
+  });
+
+  test("a plain router is not served on the TLS entrypoint, and says so; it still serves plain HTTP", async () => {
+    expect(sluice.output()).toContain('entryPoint "websecure" serves TLS');
+    const res = await fetch(sluice.url("web", "/plain"));
+    expect(await res.text()).toBe(`backend saw http 127.0.0.1:${sluice.ports.web}`);
+  });
+
+  test("a certificate added at run time is served to new handshakes within 1 s; removing it falls back", async () => {
+    const n = ca.leaf(["n.test"]);
+    const addedAt = performance.now();
+    sluice.write("n.yml", `tls:\n  certificates:\n    - {certFile: ${n.certFile}, keyFile: ${n.keyFile}}\nhttp:\n  routers:\n    n:\n      rule: Host(\`n.test\`)\n      service: backend@file\n      entryPoints: [websecure]\n      tls: {}\n`);
+    const served = await waitFor(async () => (await presentedSubject(sluice.ports.websecure, "n.test")) === "n.test", 5000, 50);
+    const tookMs = performance.now() - addedAt;
+    expect(served).toBe(true);
+    expect(tookMs).toBeLessThan(3000); // generous bound for a loaded CI machine; the figure is logged below
+    console.log(`certificate live after ${tookMs.toFixed(0)} ms`);
+    expect((await curl("n.test")).status).toBe(200);
+
+    sluice.write("n.yml", "");
+    const gone = await waitFor(async () => (await presentedSubject(sluice.ports.websecure, "n.test")) === "SLUICE DEFAULT CERT", 5000, 50);
+    expect(gone).toBe(true);
+    expect((await curl("a.test")).status).toBe(200);
+  });
+});
+
+describe("sniStrict", () => {
+  // Traefik refuses the handshake; Bun cannot (see TlsListenerSpec.strictNames),
+  // so Sluice completes it with its untrusted default certificate and answers 421.
+  test("refuses hosts without a certificate (421), serves the others", async () => {
+    const a = ca.leaf(["a.test"]);
+    const strict = await startSluice({
+      entryPoints: ["websecure", "traefik"],
+      files: {
+        "s.yml": `http:\n  routers:\n    a:\n      rule: Host(\`a.test\`)\n      entryPoints: [websecure]\n      service: whoami@internal\n      tls: {}\ntls:\n  options:\n    default:\n      sniStrict: true\n  certificates:\n    - {certFile: ${a.certFile}, keyFile: ${a.keyFile}}\n`,
+      },
+    });
+    try {
+      expect((await curl("a.test", "/", [], strict.ports.websecure)).status).toBe(200);
+      expect((await curl("other.test", "/", [], strict.ports.websecure)).ok).toBe(false);
+      const other = await curl("other.test", "/", ["--insecure"], strict.ports.websecure);
+      expect(other.status).toBe(421);
+    } finally {
+      await strict.stop();
+    }
+  });
+});
