@@ -1,5 +1,6 @@
 import { formatDiagnostic, hasErrors, type Diagnostic } from "../config/diagnostic.ts";
 import { mergeProviders } from "../config/dynamic/merge.ts";
+import { locateDiagnostics, type Locator } from "../config/dynamic/locate.ts";
 import type { DynamicConfig } from "../config/dynamic/types.ts";
 import { readFileSource } from "../providers/file/read-config.ts";
 import { compileGeneration } from "../server/compile.ts";
@@ -19,10 +20,12 @@ export async function runCheck(args: string[], env: Record<string, string | unde
   if (!config) return EXIT_BAD_STATIC_CONFIG;
   const diagnostics: Diagnostic[] = [];
   const byProvider = new Map<string, DynamicConfig>();
+  const locators = new Map<string, Locator>();
   if (config.providers.file) {
     const read = await readFileSource(config.providers.file);
     diagnostics.push(...read.diagnostics);
     byProvider.set("file", read.config);
+    if (read.locate) locators.set("file", read.locate);
   }
   const merged = mergeProviders(byProvider);
   diagnostics.push(...merged.diagnostics);
@@ -30,9 +33,8 @@ export async function runCheck(args: string[], env: Record<string, string | unde
 
   const registry = new ServiceRegistry(() => new FetchUpstreamClient(), { dryRun: true }, "check");
   const built = registry.build(dynamic.http ?? {}, config.serversTransport);
-  diagnostics.push(...built.diagnostics);
   const gen = compileGeneration({ id: 1, dynamic, staticConfig: config, services: built.services, internal: [] });
-  diagnostics.push(...gen.diagnostics);
+  diagnostics.push(...locateDiagnostics([...built.diagnostics, ...gen.diagnostics], locators));
   registry.close();
 
   for (const d of diagnostics) console.log(formatDiagnostic(d));

@@ -1,4 +1,5 @@
 import type { Diagnostic } from "../config/diagnostic.ts";
+import type { Locator } from "../config/dynamic/locate.ts";
 import type { DynamicConfig } from "../config/dynamic/types.ts";
 
 /**
@@ -10,6 +11,8 @@ export interface ProviderMessage {
   provider: string;
   config: DynamicConfig;
   diagnostics: Diagnostic[];
+  /** Where an element's key path is in the provider's sources, for diagnostics found after merging. */
+  locate?: Locator;
 }
 
 export type Emit = (message: ProviderMessage) => void;

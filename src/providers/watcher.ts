@@ -11,6 +11,7 @@ import { hasErrors, type Diagnostic } from "../config/diagnostic.ts";
 import { mergeProviders } from "../config/dynamic/merge.ts";
 import { stableStringify } from "../config/dynamic/stable-json.ts";
 import type { DynamicConfig } from "../config/dynamic/types.ts";
+import type { Locator } from "../config/dynamic/locate.ts";
 import type { Provider, ProviderMessage } from "./provider.ts";
 
 export interface ConfigWatcherOptions {
@@ -111,6 +112,13 @@ export class ConfigWatcher {
       return;
     }
     this.opts.onReloadResult?.(true, next.message.diagnostics);
+  }
+
+  /** The locators of the configs in place, by provider name. */
+  locators(): Map<string, Locator> {
+    const out = new Map<string, Locator>();
+    for (const [name, s] of this.states) if (s.applied?.message.locate) out.set(name, s.applied.message.locate);
+    return out;
   }
 
   private stateOf(provider: string): ProviderState {

@@ -8,6 +8,7 @@ import type { Logger } from "../observability/logger.ts";
 import { Metrics } from "../observability/metrics.ts";
 import { FileProvider } from "../providers/file/index.ts";
 import { ConfigWatcher } from "../providers/watcher.ts";
+import { locateDiagnostics } from "../config/dynamic/locate.ts";
 import { ServiceRegistry, type ClientFactory, type RawUpstreamFactory } from "../services/service-registry.ts";
 import { RawEntryPoint } from "./raw-entrypoint.ts";
 import { DemoService } from "./demo-service.ts";
@@ -43,6 +44,7 @@ export class SluiceApp {
   private generatedCert: LoadedCertificate | undefined;
   private tlsSpecs = new Map<string, TlsListenerSpec>();
   private tlsDiagnosticsText = "";
+  private watcher?: ConfigWatcher;
   /** Resolves each time a generation goes live (tests and `check` use it). */
   onGeneration?: (g: Generation) => void;
 
@@ -106,7 +108,7 @@ export class SluiceApp {
     this.apply({}, []);
     let firstConfig: () => void = () => {};
     const loaded = new Promise<void>((resolve) => (firstConfig = resolve));
-    const watcher = new ConfigWatcher({
+    const watcher = (this.watcher = new ConfigWatcher({
       throttleMs: this.config.providers.providersThrottleDurationMs,
       onConfig: (merged, diagnostics) => {
         this.apply(merged, diagnostics);
@@ -120,7 +122,7 @@ export class SluiceApp {
           firstConfig();
         }
       },
-    });
+    }));
     if (this.fileProvider) {
       watcher.add(this.fileProvider);
       watcher.start(this.abort.signal);
@@ -153,7 +155,8 @@ export class SluiceApp {
     });
     this.generation = gen;
     built.retire();
-    for (const d of [...providerDiagnostics, ...built.diagnostics, ...gen.diagnostics]) {
+    const located = locateDiagnostics([...built.diagnostics, ...gen.diagnostics], this.watcher?.locators() ?? new Map());
+    for (const d of [...providerDiagnostics, ...located]) {
       this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
     }
     this.log.info("configuration applied", { generation: gen.id, routers: gen.routers.size });
@@ -172,8 +175,9 @@ export class SluiceApp {
       generatedDefault: this.generatedCert,
     });
     // Logged when they change, not on every certificate event.
-    const text = diagnostics.map(formatDiagnostic).join("\n");
-    if (text !== this.tlsDiagnosticsText) for (const d of diagnostics) this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
+    const located = locateDiagnostics(diagnostics, this.watcher?.locators() ?? new Map());
+    const text = located.map(formatDiagnostic).join("\n");
+    if (text !== this.tlsDiagnosticsText) for (const d of located) this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
     this.tlsDiagnosticsText = text;
     this.tlsSpecs = specs;
     if (this.started) this.reconcileEntryPoints();

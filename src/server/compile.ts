@@ -49,7 +49,7 @@ export function compileGeneration(input: CompileInput): Generation {
     const status = compileRouter(name, router, input, defaultEntryPoints, muxers, middlewares, tls);
     statuses.set(name, status);
     for (const message of status.errors) {
-      diagnostics.push({ severity: status.status === "disabled" ? "error" : "warning", path: `http.routers.${name}`, message: `router ${name}: ${message}` });
+      diagnostics.push({ severity: status.status === "disabled" ? "error" : "warning", path: `http.routers.${name}${routerErrorKey(message)}`, message: `router ${name}: ${message}` });
     }
   }
   return new Generation(input.id, muxers, diagnostics, statuses, tls);
@@ -107,6 +107,15 @@ function compileRouter(
   }
   if (added > 0 && added === status.entryPoints.length) status.status = "enabled";
   return status;
+}
+
+/** The router key a compile error is about, so its diagnostic can point at that line. */
+function routerErrorKey(message: string): string {
+  if (message.startsWith("service ")) return ".service";
+  if (message.startsWith("entryPoint ")) return ".entryPoints";
+  if (message.startsWith("middleware ")) return ".middlewares";
+  if (message.startsWith("rule ") || message.includes("^")) return ".rule";
+  return "";
 }
 
 function defaultEntryPointsOf(config: StaticConfig): string[] {

@@ -1,13 +1,17 @@
 import type { LoadBalancerConfig } from "../config/dynamic/types.ts";
 import type { Handler, RawRouteHandler } from "../server/handler.ts";
-import { rawLoadBalancerHandler } from "./raw-forward-handler.ts";
+import { rawLoadBalancerHandler, type ForwardObserver } from "./raw-forward-handler.ts";
 import { noHealthyServer } from "../server/answers.ts";
 import { ServerState } from "./balancer/server-state.ts";
 import type { Balancer } from "./balancer/balancer.ts";
+import { LeastTime } from "./balancer/least-time.ts";
 import { PowerOfTwoChoices } from "./balancer/p2c.ts";
 import { WeightedRoundRobin } from "./balancer/wrr.ts";
 import { HealthChecker } from "./health/health-checker.ts";
+import { PassiveHealth, resolvePassiveSettings, type PassiveHealthCheckConfig } from "./health/passive-health.ts";
 import { forwardRequest, type ForwardOptions } from "./proxy.ts";
+import type { Service } from "./service.ts";
+import { StickyCookie, withSetCookie } from "./sticky-cookie.ts";
 import { bridgeWebSocket, isWebSocketUpgrade } from "./websocket-bridge.ts";
 
 export interface ServiceHooks {
@@ -17,54 +21,107 @@ export interface ServiceHooks {
   dryRun?: boolean;
 }
 
-/** A compiled `loadBalancer` service: balancer, optional health checks, forwarding. */
-export class LoadBalancerService {
+/** `loadBalancer` plus the v3 key the shared schema may not carry yet. */
+export type LoadBalancerOptions = LoadBalancerConfig & { passiveHealthCheck?: PassiveHealthCheckConfig };
+
+/** A compiled `loadBalancer` service: balancer, optional sticky cookie and health checks, forwarding. */
+export class LoadBalancerService implements Service {
   readonly servers: ServerState[];
   readonly handler: Handler;
   readonly raw?: RawRouteHandler;
+  readonly reportsHealth: boolean;
+  /** Problems with options that fell back to defaults. */
+  readonly warnings: string[] = [];
   private readonly balancer: Balancer;
   private readonly checker: HealthChecker | null;
+  private readonly passive: PassiveHealth | null;
 
-  constructor(readonly name: string, config: LoadBalancerConfig, forward: ForwardOptions, hooks: ServiceHooks) {
+  constructor(readonly name: string, config: LoadBalancerOptions, forward: ForwardOptions, hooks: ServiceHooks) {
     this.servers = config.servers.map((s) => new ServerState(new URL(s.url), s.weight ?? 1));
-    this.balancer = config.strategy === "p2c" ? new PowerOfTwoChoices(this.servers) : new WeightedRoundRobin(this.servers);
+    const strategy = config.strategy ?? "wrr";
+    this.balancer =
+      strategy === "p2c" ? new PowerOfTwoChoices(this.servers) : strategy === "leasttime" ? new LeastTime(this.servers) : new WeightedRoundRobin(this.servers);
     for (const s of this.servers) hooks.onServerUp?.(name, s.url.href, true);
+    const report = (server: ServerState) => {
+      const up = server.healthy && !server.passiveDown;
+      hooks.onServerUp?.(name, server.url.href, up);
+      hooks.onHealthLog?.(name, server.url.href, up);
+    };
     this.checker = config.healthCheck
-      ? new HealthChecker({
-          serviceName: name,
-          servers: this.servers,
-          config: config.healthCheck,
-          tls: forward.tls,
-          log: null,
-          onChange: (server, healthy) => {
-            hooks.onServerUp?.(name, server.url.href, healthy);
-            hooks.onHealthLog?.(name, server.url.href, healthy);
-          },
-        })
+      ? new HealthChecker({ serviceName: name, servers: this.servers, config: config.healthCheck, tls: forward.tls, log: null, onChange: report })
       : null;
     if (!hooks.dryRun) this.checker?.start();
 
+    let passive: PassiveHealth | null = null;
+    if (config.passiveHealthCheck) {
+      const resolved = resolvePassiveSettings(config.passiveHealthCheck);
+      this.warnings.push(...resolved.warnings);
+      passive = new PassiveHealth(resolved.settings, report);
+    }
+    this.passive = passive;
+    this.reportsHealth = this.checker !== null || passive !== null;
+
+    const latency = strategy === "leasttime";
+    // Allocated only when something listens: the plain fast path stays as it was.
+    const observer: ForwardObserver | undefined =
+      passive || latency
+        ? {
+            failed: (server) => passive?.failed(server),
+            answered: (server, ms) => server.recordLatency(ms),
+          }
+        : undefined;
+    const sticky = config.sticky?.cookie
+      ? new StickyCookie<ServerState>(config.sticky.cookie, name, this.servers.filter((s) => s.weight > 0).map((s) => [s.url.href, s]))
+      : null;
+
     const balancer = this.balancer;
-    if (forward.raw) this.raw = rawLoadBalancerHandler(balancer, forward, forward.raw);
+    // The raw front writes the response itself, so it cannot add the sticky cookie.
+    if (forward.raw && !sticky) this.raw = rawLoadBalancerHandler(balancer, forward, forward.raw, observer);
     this.handler = async (req, ctx, conn) => {
-      const server = balancer.pick();
+      let server: ServerState | undefined;
+      let pin = false;
+      if (sticky) {
+        const hit = sticky.lookup(req.headers.get("cookie"));
+        if (hit && hit.target.eligible) {
+          server = hit.target;
+          pin = !hit.current;
+        } else pin = true;
+      }
+      server ??= balancer.pick();
       if (!server) return noHealthyServer(ctx);
       server.inFlight++;
       if (isWebSocketUpgrade(req)) {
         // The server stays busy for as long as the socket is open.
         let done = false;
-        const release = () => { if (!done) { done = true; server.inFlight--; } };
+        const chosen = server;
+        const release = () => { if (!done) { done = true; chosen.inFlight--; } };
         return (await bridgeWebSocket(req, ctx, conn, server.url, forward, release)) as Response;
       }
+      let res: Response;
+      // A new attempt (retry runs us again): what we learn must be this one's.
+      ctx.originStatus = undefined;
+      ctx.originDurationMs = undefined;
       try {
-        return await forwardRequest(req, ctx, conn, server.url, forward);
+        res = await forwardRequest(req, ctx, conn, server.url, forward);
       } finally {
         server.inFlight--;
       }
+      if (observer) {
+        if (ctx.originStatus !== undefined) observer.answered(server, ctx.originDurationMs ?? 0);
+        else if (res.status !== 499) observer.failed(server);
+      }
+      return pin && sticky ? withSetCookie(res, sticky.setCookie(server)) : res;
     };
+  }
+
+  isUp(): boolean {
+    const servers = this.servers;
+    for (let i = 0; i < servers.length; i++) if (servers[i].eligible) return true;
+    return false;
   }
 
   dispose(): void {
     this.checker?.stop();
+    this.passive?.stop();
   }
 }

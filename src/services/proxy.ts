@@ -1,6 +1,7 @@
 import { applyForwardedHeaders } from "../server/forwarded-headers.ts";
 import { stripHopByHop } from "../server/hop-by-hop.ts";
 import { badGateway, gatewayTimeout } from "../server/answers.ts";
+import { splitRequestUrl } from "../server/request-target.ts";
 import type { ConnInfo } from "../server/handler.ts";
 import type { RequestContext } from "../server/request-context.ts";
 import type { RawUpstream } from "./upstream/raw-types.ts";
@@ -54,7 +55,8 @@ export async function forwardRequest(
     upstream = await opts.client.request({
       target,
       method: req.method,
-      pathAndQuery: joinPath(target.pathname, ctx.path),
+      // The request's own URL, not ctx.path: a middleware (stripPrefix, replacePath...) may have rewritten it.
+      pathAndQuery: joinPath(target.pathname, splitRequestUrl(req.url).pathAndQuery),
       headers,
       body: req.body,
       signal: req.signal,

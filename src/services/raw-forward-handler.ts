@@ -2,12 +2,24 @@ import type { RawRouteHandler } from "../server/handler.ts";
 import { rawAnswer } from "../server/raw/answers-raw.ts";
 import { forwardHeaderList } from "../server/raw/forward-headers.ts";
 import type { Balancer } from "./balancer/balancer.ts";
+import type { ServerState } from "./balancer/server-state.ts";
 import { joinPath, type ForwardOptions } from "./proxy.ts";
 import type { RawUpstream } from "./upstream/raw-types.ts";
 import { UpstreamError } from "./upstream/types.ts";
 
-/** The raw front's fast path through a load balancer: pick, forward, account. */
-export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions, upstream: RawUpstream): RawRouteHandler {
+/** Told how each forward went, for passive health checks and `leasttime`. */
+export interface ForwardObserver {
+  /** The server gave no response (refused, reset, timed out). */
+  failed(server: ServerState): void;
+  /** The server answered; `ms` is how long the exchange took. */
+  answered(server: ServerState, ms: number): void;
+}
+
+/**
+ * The raw front's fast path through a load balancer: pick, forward, account.
+ * `observer` is optional so the plain path pays nothing for it.
+ */
+export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions, upstream: RawUpstream, observer?: ForwardObserver): RawRouteHandler {
   return (ex, ctx, conn, done) => {
     const server = balancer.pick();
     if (!server) {
@@ -37,6 +49,7 @@ export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions,
     server.inFlight++;
     const failed = (err: unknown) => {
       server.inFlight--;
+      if (observer && !(err instanceof UpstreamError && err.kind === "aborted")) observer.failed(server);
       if (!(err instanceof UpstreamError)) {
         rawAnswer(ex, ctx, 502, "Bad Gateway", err instanceof Error ? err.message : String(err));
       } else if (err.kind === "header-timeout" || err.kind === "dial-timeout") {
@@ -66,6 +79,7 @@ export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions,
         ctx.originStatus = ctx.downstreamStatus = result.status;
         ctx.originContentSize = ctx.downstreamContentSize = result.responseBytes;
         ctx.originDurationMs = performance.now() - sentAt;
+        if (observer) observer.answered(server, ctx.originDurationMs);
         done();
       },
       failed,

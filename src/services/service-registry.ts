@@ -1,28 +1,49 @@
 import type { Diagnostic } from "../config/diagnostic.ts";
-import type { HttpConfig, LoadBalancerConfig } from "../config/dynamic/types.ts";
+import type { HttpConfig, ServiceConfig } from "../config/dynamic/types.ts";
 import type { GlobalServersTransport } from "../config/static/types.ts";
-import { LoadBalancerService, type ServiceHooks } from "./load-balancer-service.ts";
+import { FailoverService } from "./failover-service.ts";
+import { LoadBalancerService, type LoadBalancerOptions, type ServiceHooks } from "./load-balancer-service.ts";
+import { MirroringService } from "./mirroring-service.ts";
+import type { Service } from "./service.ts";
 import { resolveTransport, type ResolvedTransport } from "./transport.ts";
 import type { RawUpstream } from "./upstream/raw-types.ts";
 import type { UpstreamClient } from "./upstream/types.ts";
+import { WeightedService } from "./weighted-service.ts";
 
 export type ClientFactory = (transport: ResolvedTransport) => UpstreamClient;
 export type RawUpstreamFactory = (transport: ResolvedTransport) => RawUpstream;
 
 export interface BuiltServices {
-  services: Map<string, LoadBalancerService>;
+  services: Map<string, Service>;
   diagnostics: Diagnostic[];
   /** Call after the new generation is live: stops what the old one used and the new one does not. */
   retire(): void;
 }
 
+interface Entry {
+  /** Identity of the definition, children's included: same key, same behaviour. */
+  key: string;
+  service: Service;
+}
+
+/** One build: resolves references between services, in any order, once each. */
+interface BuildPass {
+  http: HttpConfig;
+  global: GlobalServersTransport;
+  diagnostics: Diagnostic[];
+  done: Map<string, Entry | null>;
+  building: Set<string>;
+}
+
 /**
  * Compiles services and keeps them across generations: a service whose
- * definition did not change is reused as is, so its health state, balancer
- * position and connection pool survive a reload of unrelated config.
+ * definition (and whose children's) did not change is reused as is, so its
+ * health state, balancer position and connection pool survive a reload of
+ * unrelated config. weighted, mirroring and failover wrap other services by
+ * name; a reference to a missing, broken or cyclic service disables the parent.
  */
 export class ServiceRegistry {
-  private live = new Map<string, { key: string; service: LoadBalancerService }>();
+  private live = new Map<string, Entry>();
   private clients = new Map<string, UpstreamClient>();
   private rawClients = new Map<string, RawUpstream>();
   /** Set when an entrypoint uses the raw front: services then get a raw fast path. */
@@ -35,60 +56,160 @@ export class ServiceRegistry {
   ) {}
 
   build(http: HttpConfig, global: GlobalServersTransport): BuiltServices {
-    const diagnostics: Diagnostic[] = [];
-    const next = new Map<string, { key: string; service: LoadBalancerService }>();
-    for (const [name, cfg] of Object.entries(http.services ?? {})) {
-      const path = `http.services.${name}`;
-      if (!cfg.loadBalancer) {
-        const kind = Object.keys(cfg)[0] ?? "(empty)";
-        diagnostics.push({ severity: "error", path, message: `service kind "${kind}" is not supported yet (only loadBalancer)` });
-        continue;
-      }
-      const lb = cfg.loadBalancer;
-      for (const message of unsupportedOptions(lb)) diagnostics.push({ severity: "warning", path: `${path}.loadBalancer`, message });
-      const transportName = lb.serversTransport;
-      const dynamicTransport = transportName ? http.serversTransports?.[transportName] : undefined;
-      if (transportName && !dynamicTransport) {
-        diagnostics.push({ severity: "error", path: `${path}.loadBalancer.serversTransport`, message: `serversTransport "${transportName}" does not exist` });
-        continue;
-      }
-      const { transport, errors } = resolveTransport(global, dynamicTransport);
-      for (const message of errors) diagnostics.push({ severity: "error", path, message });
-      const key = JSON.stringify([lb, transport.key]);
-      const prior = this.live.get(name);
-      if (prior && prior.key === key) {
-        next.set(name, prior);
-        continue;
-      }
-      try {
-        const service = new LoadBalancerService(
-          name,
-          lb,
-          {
-            client: this.clientFor(transport),
-            raw: this.rawFor(transport),
-            passHostHeader: lb.passHostHeader ?? true,
-            timeouts: transport.timeouts,
-            tls: transport.tls,
-            proxyHostname: this.proxyHostname,
-          },
-          this.hooks,
-        );
-        next.set(name, { key, service });
-      } catch (e) {
-        diagnostics.push({ severity: "error", path, message: (e as Error).message });
-      }
-    }
+    const pass: BuildPass = { http, global, diagnostics: [], done: new Map(), building: new Set() };
+    for (const name of Object.keys(http.services ?? {})) this.resolve(pass, name);
+    const next = new Map<string, Entry>();
+    for (const [name, entry] of pass.done) if (entry) next.set(name, entry);
     const previous = this.live;
     this.live = next;
     const services = new Map([...next].map(([n, v]) => [n, v.service]));
     return {
       services,
-      diagnostics,
+      diagnostics: pass.diagnostics,
       retire: () => {
         for (const [name, entry] of previous) if (next.get(name) !== entry) entry.service.dispose();
       },
     };
+  }
+
+  private resolve(pass: BuildPass, name: string): Entry | null {
+    const known = pass.done.get(name);
+    if (known !== undefined) return known;
+    const path = `http.services.${name}`;
+    if (pass.building.has(name)) {
+      pass.diagnostics.push({ severity: "error", path, message: `service "${name}" refers back to itself (${[...pass.building, name].join(" → ")})` });
+      return null;
+    }
+    pass.building.add(name);
+    let entry: Entry | null = null;
+    try {
+      entry = this.buildOne(pass, name, pass.http.services![name], path);
+    } catch (e) {
+      pass.diagnostics.push({ severity: "error", path, message: (e as Error).message });
+    }
+    pass.building.delete(name);
+    pass.done.set(name, entry);
+    return entry;
+  }
+
+  /** A child by name, or null with a diagnostic on the parent. */
+  private child(pass: BuildPass, parentPath: string, ref: string): Entry | null {
+    if (!pass.http.services?.[ref]) {
+      pass.diagnostics.push({ severity: "error", path: parentPath, message: `service "${ref}" does not exist` });
+      return null;
+    }
+    if (pass.building.has(ref)) {
+      pass.diagnostics.push({ severity: "error", path: parentPath, message: `service "${ref}" refers back to itself (${[...pass.building, ref].join(" → ")})` });
+      return null;
+    }
+    const entry = this.resolve(pass, ref);
+    if (!entry) pass.diagnostics.push({ severity: "error", path: parentPath, message: `service "${ref}" is disabled by its own errors` });
+    return entry;
+  }
+
+  /** Reuses the live service when its key is unchanged, else makes a new one. */
+  private reuse(name: string, key: string, make: () => Service): Entry {
+    const prior = this.live.get(name);
+    if (prior && prior.key === key) return prior;
+    return { key, service: make() };
+  }
+
+  private buildOne(pass: BuildPass, name: string, cfg: ServiceConfig, path: string): Entry | null {
+    const warn = (p: string, message: string) => pass.diagnostics.push({ severity: "warning", path: p, message });
+    const fail = (p: string, message: string) => {
+      pass.diagnostics.push({ severity: "error", path: p, message });
+      return null;
+    };
+    if (cfg.loadBalancer) return this.buildLoadBalancer(pass, name, cfg.loadBalancer as LoadBalancerOptions, path);
+
+    if (cfg.weighted) {
+      const w = cfg.weighted;
+      const p = `${path}.weighted`;
+      const children = w.services.map((c) => ({ entry: this.child(pass, p, c.name), name: c.name, weight: c.weight ?? 1 }));
+      if (children.some((c) => !c.entry)) return null;
+      const follow = w.healthCheck !== undefined;
+      if (follow) {
+        for (const c of children) if (!c.entry!.service.reportsHealth) warn(`${p}.healthCheck`, healthless(c.name, "it is treated as always up"));
+      }
+      const key = JSON.stringify(["weighted", w, children.map((c) => c.entry!.key)]);
+      return this.reuse(name, key, () =>
+        new WeightedService(name, children.map((c) => ({ service: c.entry!.service, weight: c.weight })), { sticky: w.sticky?.cookie, followHealth: follow }),
+      );
+    }
+
+    if (cfg.mirroring) {
+      const m = cfg.mirroring;
+      const p = `${path}.mirroring`;
+      const main = this.child(pass, p, m.service);
+      const mirrors = (m.mirrors ?? []).map((x, i) => ({ entry: this.child(pass, `${p}.mirrors[${i}]`, x.name), percent: x.percent ?? 0, i }));
+      if (!main || mirrors.some((x) => !x.entry)) return null;
+      for (const x of mirrors) {
+        if (!Number.isInteger(x.percent) || x.percent < 0 || x.percent > 100) return fail(`${p}.mirrors[${x.i}].percent`, "percent must be between 0 and 100");
+        if (x.percent === 0) warn(`${p}.mirrors[${x.i}].percent`, "percent is 0 (the default): this mirror receives no traffic");
+      }
+      const follow = m.healthCheck !== undefined;
+      if (follow && !main.service.reportsHealth) warn(`${p}.healthCheck`, healthless(m.service, "the mirroring service is treated as always up"));
+      const key = JSON.stringify(["mirroring", m, main.key, mirrors.map((x) => x.entry!.key)]);
+      return this.reuse(name, key, () =>
+        new MirroringService(
+          name,
+          main.service,
+          mirrors.map((x) => ({ service: x.entry!.service, percent: x.percent })),
+          { maxBodySize: m.maxBodySize ?? -1, mirrorBody: m.mirrorBody ?? true, followHealth: follow },
+        ),
+      );
+    }
+
+    if (cfg.failover) {
+      const f = cfg.failover;
+      const p = `${path}.failover`;
+      const main = this.child(pass, p, f.service);
+      const fallback = this.child(pass, p, f.fallback);
+      if (!main || !fallback) return null;
+      if (!main.service.reportsHealth) warn(p, healthless(f.service, "failover never switches to the fallback"));
+      const follow = f.healthCheck !== undefined;
+      if (follow && !fallback.service.reportsHealth) warn(`${p}.healthCheck`, healthless(f.fallback, "the fallback is treated as always up"));
+      const key = JSON.stringify(["failover", f, main.key, fallback.key]);
+      return this.reuse(name, key, () => new FailoverService(name, main.service, fallback.service, follow));
+    }
+
+    const kind = Object.keys(cfg)[0] ?? "(empty)";
+    return fail(path, `service kind "${kind}" is not supported`);
+  }
+
+  private buildLoadBalancer(pass: BuildPass, name: string, lb: LoadBalancerOptions, path: string): Entry | null {
+    const p = `${path}.loadBalancer`;
+    if (lb.strategy && lb.strategy !== "wrr" && lb.strategy !== "p2c" && lb.strategy !== "leasttime") {
+      pass.diagnostics.push({ severity: "warning", path: `${p}.strategy`, message: `strategy "${lb.strategy}" is not implemented; using wrr` });
+    }
+    const transportName = lb.serversTransport;
+    const dynamicTransport = transportName ? pass.http.serversTransports?.[transportName] : undefined;
+    if (transportName && !dynamicTransport) {
+      pass.diagnostics.push({ severity: "error", path: `${p}.serversTransport`, message: `serversTransport "${transportName}" does not exist` });
+      return null;
+    }
+    const { transport, errors } = resolveTransport(pass.global, dynamicTransport);
+    for (const message of errors) pass.diagnostics.push({ severity: "error", path, message });
+    const key = JSON.stringify([lb, transport.key]);
+    const entry = this.reuse(name, key, () =>
+      new LoadBalancerService(
+        name,
+        lb,
+        {
+          client: this.clientFor(transport),
+          raw: this.rawFor(transport),
+          passHostHeader: lb.passHostHeader ?? true,
+          timeouts: transport.timeouts,
+          tls: transport.tls,
+          proxyHostname: this.proxyHostname,
+        },
+        this.hooks,
+      ),
+    );
+    if (entry.service instanceof LoadBalancerService) {
+      for (const message of entry.service.warnings) pass.diagnostics.push({ severity: "warning", path: p, message });
+    }
+    return entry;
   }
 
   private clientFor(transport: ResolvedTransport): UpstreamClient {
@@ -120,12 +241,6 @@ export class ServiceRegistry {
   }
 }
 
-/** Load balancer options accepted by the schema that Sluice does not act on yet. */
-function unsupportedOptions(lb: LoadBalancerConfig): string[] {
-  const out: string[] = [];
-  if (lb.sticky) out.push("sticky sessions are not implemented yet; requests are balanced without them");
-  if (lb.strategy && lb.strategy !== "wrr" && lb.strategy !== "p2c") {
-    out.push(`strategy "${lb.strategy}" is not implemented yet; using wrr`);
-  }
-  return out;
+function healthless(child: string, consequence: string): string {
+  return `service "${child}" has no health check (healthCheck, passiveHealthCheck or healthCheck: {}), so its health is not followed: ${consequence}`;
 }

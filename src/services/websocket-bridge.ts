@@ -1,4 +1,5 @@
 import type { ServerWebSocket, WebSocketHandler } from "bun";
+import { splitRequestUrl } from "../server/request-target.ts";
 import { applyForwardedHeaders } from "../server/forwarded-headers.ts";
 import { badGateway, gatewayTimeout } from "../server/answers.ts";
 import type { ConnInfo } from "../server/handler.ts";
@@ -53,7 +54,8 @@ export async function bridgeWebSocket(
   const protocols = (req.headers.get("sec-websocket-protocol") ?? "")
     .split(",").map((p) => p.trim()).filter(Boolean);
   const wsScheme = target.protocol === "https:" ? "wss:" : "ws:";
-  const url = `${wsScheme}//${target.host}${joinPath(target.pathname, ctx.path)}`;
+  // The path of `req`, not ctx.path: middlewares (stripPrefix...) may have rewritten it.
+  const url = `${wsScheme}//${target.host}${joinPath(target.pathname, splitRequestUrl(req.url).pathAndQuery)}`;
   ctx.serviceUrl = target.href;
   ctx.serviceAddr = target.host;
 

@@ -76,6 +76,7 @@ const loadBalancer = section(
     responseForwarding: section({ flushInterval: duration }),
     serversTransport: str,
     strategy: oneOfStrings(["wrr", "p2c", "leasttime"]),
+    passiveHealthCheck: section({ failureWindow: duration, maxFailedAttempts: int }),
   },
   { post: warnNoServers },
 );

@@ -55,6 +55,8 @@ export interface LoadBalancerConfig {
   responseForwarding?: { flushInterval?: string | number };
   serversTransport?: string;
   strategy?: "wrr" | "p2c" | "leasttime";
+  /** Traefik v3.5: servers failing maxFailedAttempts times within failureWindow are taken out for that window. */
+  passiveHealthCheck?: { failureWindow?: string | number; maxFailedAttempts?: number };
 }
 
 export interface ServerConfig {

@@ -5,6 +5,7 @@ import { readFile, stat } from "node:fs/promises";
 import type { Diagnostic } from "../../config/diagnostic.ts";
 import { mergeFiles, type FileConfig } from "../../config/dynamic/merge-files.ts";
 import { parseDynamicYaml } from "../../config/dynamic/parse.ts";
+import { fileLocator, type Locator } from "../../config/dynamic/locate.ts";
 import type { DynamicConfig } from "../../config/dynamic/types.ts";
 import { configFileKind, listConfigFiles } from "./list-files.ts";
 
@@ -16,6 +17,8 @@ export interface FileSource {
 export interface FileRead {
   config: DynamicConfig;
   diagnostics: Diagnostic[];
+  /** Turns a key path found later (at compile time) back into file:line:col. */
+  locate?: Locator;
 }
 
 const TOML = "TOML is not supported by Sluice; convert it to YAML (.yml or .yaml)";
@@ -41,6 +44,7 @@ export async function readFileSource(source: FileSource): Promise<FileRead> {
   }
 
   const parsed: FileConfig[] = [];
+  const sources: { file: string; text: string; names: Set<string> }[] = [];
   for (const file of paths) {
     let text: string;
     try {
@@ -55,13 +59,27 @@ export async function readFileSource(source: FileSource): Promise<FileRead> {
     const result = parseDynamicYaml(text, file);
     diagnostics.push(...result.diagnostics);
     parsed.push({ file, config: result.config });
+    sources.push({ file, text, names: namedElements(result.config) });
   }
   const merged = mergeFiles(parsed);
-  return { config: merged.config, diagnostics: [...diagnostics, ...merged.diagnostics] };
+  return { config: merged.config, diagnostics: [...diagnostics, ...merged.diagnostics], locate: fileLocator(sources) };
 }
 
 function errorText(e: NodeJS.ErrnoException): string {
   if (e.code === "ENOENT") return "no such file or directory";
   if (e.code === "EACCES") return "permission denied";
   return e.message;
+}
+
+/** `http.routers.api`, `tls.options.modern`, ... for every named element of one file. */
+function namedElements(config: DynamicConfig): Set<string> {
+  const names = new Set<string>();
+  for (const [group, sections] of Object.entries(config) as [string, Record<string, unknown> | undefined][]) {
+    for (const [section, elements] of Object.entries(sections ?? {})) {
+      if (elements && typeof elements === "object" && !Array.isArray(elements)) {
+        for (const name of Object.keys(elements)) names.add(`${group}.${section}.${name}`);
+      }
+    }
+  }
+  return names;
 }

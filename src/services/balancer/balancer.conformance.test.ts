@@ -2,6 +2,7 @@
 // implementation. Strategy-specific sequences live in wrr.test.ts / p2c.test.ts.
 import { describe, expect, test } from "bun:test";
 import type { Balancer } from "./balancer.ts";
+import { LeastTime } from "./least-time.ts";
 import { PowerOfTwoChoices } from "./p2c.ts";
 import { ServerState } from "./server-state.ts";
 import { WeightedRoundRobin } from "./wrr.ts";
@@ -21,6 +22,7 @@ function seeded(seed: number): () => number {
 const implementations: [string, (servers: ServerState[]) => Balancer][] = [
   ["WeightedRoundRobin", (s) => new WeightedRoundRobin(s)],
   ["PowerOfTwoChoices", (s) => new PowerOfTwoChoices(s, seeded(42))],
+  ["LeastTime", (s) => new LeastTime(s)],
 ];
 
 interface Case {

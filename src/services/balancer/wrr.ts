@@ -2,24 +2,25 @@
 // server's current weight grows by its weight, the largest current wins, and
 // the winner pays back the total. Weights 5,1,1 give a a b a c a a: the heavy
 // server is spread out instead of sent five requests in a row.
-import type { Balancer } from "./balancer.ts";
+import type { Balancer, Weighted } from "./balancer.ts";
 import type { ServerState } from "./server-state.ts";
 
-export class WeightedRoundRobin implements Balancer {
-  readonly servers: readonly ServerState[];
+/** Generic over its targets: servers of a load balancer, or children of `weighted`. */
+export class WeightedRoundRobin<T extends Weighted = ServerState> implements Balancer<T> {
+  readonly servers: readonly T[];
   /** nginx's `current_weight`, one slot per server (index = position in servers). */
   private readonly current: Float64Array;
   /** Eligibility (healthy and weight > 0) seen at the previous pick: 1 or 0. */
   private readonly eligibleAtLastPick: Uint8Array;
 
-  constructor(servers: readonly ServerState[]) {
+  constructor(servers: readonly T[]) {
     this.servers = servers;
     this.current = new Float64Array(servers.length);
     this.eligibleAtLastPick = new Uint8Array(servers.length);
     for (let i = 0; i < servers.length; i++) this.eligibleAtLastPick[i] = servers[i].eligible ? 1 : 0;
   }
 
-  pick(): ServerState | undefined {
+  pick(): T | undefined {
     const servers = this.servers;
     const current = this.current;
     const seen = this.eligibleAtLastPick;

@@ -1,0 +1,45 @@
+import { compileGoRegexp } from "../../router/rule/go-regexp.ts";
+import { OptionReader } from "../options.ts";
+import { registerMiddleware } from "../registry.ts";
+import { GoReplacer, unknownRefsWarning } from "../replace-path-regex/go-replace.ts";
+import { escapeLocation, pathAndQueryOf, redirectResponse } from "../redirect-scheme/redirect-response.ts";
+
+// redirectRegex: `regex` (Go syntax) is matched against the full request URL
+// as Traefik builds it: scheme://host[:port]/path?query, with the Host header
+// as sent and the connection's scheme (X-Forwarded-Proto is not read). When
+// it matches and the replacement gives another URL, the client is redirected
+// there; otherwise the request goes on unchanged.
+registerMiddleware("redirectRegex", (options) => {
+  const o = new OptionReader(options);
+  const source = o.string("regex", { required: true });
+  const replacement = o.string("replacement", { required: true });
+  const permanent = o.bool("permanent");
+  o.finish();
+  let re: RegExp | undefined;
+  if (source !== undefined) {
+    try {
+      re = compileGoRegexp(source);
+    } catch (err) {
+      o.error("regex", (err as Error).message);
+    }
+  }
+  if (replacement !== undefined && /[\u0000-\u001f\u007f]/.test(replacement)) {
+    o.error("replacement", "must not contain control characters (it becomes a Location header)");
+  }
+  if (o.hasErrors() || !re || replacement === undefined) return { errors: o.problems };
+  const replacer = new GoReplacer(re, replacement);
+  const unknown = unknownRefsWarning(replacer);
+  if (unknown) o.warn("replacement", unknown);
+  const pattern = re;
+  return {
+    warnings: o.problems,
+    middleware: (next) => (req, ctx, conn) => {
+      const host = req.headers.get("host") ?? ctx.host;
+      const url = `${conn.scheme}://${host}${pathAndQueryOf(req.url)}`;
+      if (!pattern.test(url)) return next(req, ctx, conn);
+      const target = replacer.replace(url);
+      if (target === url) return next(req, ctx, conn);
+      return redirectResponse(req, ctx, escapeLocation(target), permanent);
+    },
+  };
+});
