@@ -19,7 +19,8 @@ import { Generation } from "./generation.ts";
 import { gracefulStop } from "./lifecycle.ts";
 import type { RequestContext } from "./request-context.ts";
 import type { EntryPointConfig } from "../config/static/types.ts";
-import type { LoadedCertificate } from "../tls/certificate.ts";
+import { parseCertificate, type LoadedCertificate } from "../tls/certificate.ts";
+import { ACME_CHALLENGE_PREFIX, AcmeManager, httpChallengeResponse } from "../tls/acme/index.ts";
 import { buildTlsListeners, type TlsListenerSpec } from "../tls/listener-spec.ts";
 import { defaultGeneratedCertificate } from "../tls/self-signed.ts";
 
@@ -45,6 +46,9 @@ export class SluiceApp {
   private tlsSpecs = new Map<string, TlsListenerSpec>();
   private tlsDiagnosticsText = "";
   private watcher?: ConfigWatcher;
+  private readonly acme: AcmeManager | null;
+  /** Parsed ACME certificates by PEM, so a refresh does not parse them again. */
+  private readonly acmeParsed = new Map<string, LoadedCertificate>();
   /** Resolves each time a generation goes live (tests and `check` use it). */
   onGeneration?: (g: Generation) => void;
 
@@ -81,6 +85,10 @@ export class SluiceApp {
       },
     };
     this.epDeps = { current: () => this.generation, observer };
+    const usesAcme = Object.values(config.certificatesResolvers).some((r) => r.acme);
+    this.acme = usesAcme
+      ? new AcmeManager({ resolvers: config.certificatesResolvers, log, registry: this.metrics?.registry, metricsPrefix: prom?.prefix })
+      : null;
     this.rawFront = makeRawUpstream !== undefined;
   }
 
@@ -105,6 +113,12 @@ export class SluiceApp {
    */
   async start(): Promise<void> {
     this.generatedCert = await defaultGeneratedCertificate();
+    if (this.acme) {
+      // Loads acme.json first, so stored certificates serve from the first handshake.
+      await this.acme.start();
+      for (const p of this.acme.problems()) this.log.error(p);
+      this.acme.onChange(() => this.refreshTls());
+    }
     this.apply({}, []);
     let firstConfig: () => void = () => {};
     const loaded = new Promise<void>((resolve) => (firstConfig = resolve));
@@ -161,6 +175,7 @@ export class SluiceApp {
     }
     this.log.info("configuration applied", { generation: gen.id, routers: gen.routers.size });
     this.lastDynamic = dynamic;
+    this.acme?.setWanted(gen.tls.wanted.map(({ resolver, domains }) => ({ resolver, domains })));
     this.refreshTls();
     this.onGeneration?.(gen);
   }
@@ -171,7 +186,7 @@ export class SluiceApp {
     const { specs, diagnostics } = buildTlsListeners({
       tls: this.lastDynamic.tls,
       entryPoints: this.generation.tls.entryPoints,
-      extraCertificates: [],
+      extraCertificates: this.acmeCertificates(),
       generatedDefault: this.generatedCert,
     });
     // Logged when they change, not on every certificate event.
@@ -181,6 +196,28 @@ export class SluiceApp {
     this.tlsDiagnosticsText = text;
     this.tlsSpecs = specs;
     if (this.started) this.reconcileEntryPoints();
+  }
+
+  private acmeCertificates(): LoadedCertificate[] {
+    if (!this.acme) return [];
+    const out: LoadedCertificate[] = [];
+    const live = new Set<string>();
+    for (const c of this.acme.certificates()) {
+      live.add(c.certPem);
+      let parsed = this.acmeParsed.get(c.certPem);
+      if (!parsed) {
+        try {
+          parsed = parseCertificate(c.certPem, c.keyPem, `acme:${c.resolver}`);
+        } catch (e) {
+          this.log.error(`ACME certificate for ${c.domains.main} cannot be served: ${(e as Error).message}`);
+          continue;
+        }
+        this.acmeParsed.set(c.certPem, parsed);
+      }
+      out.push(parsed);
+    }
+    for (const pem of this.acmeParsed.keys()) if (!live.has(pem)) this.acmeParsed.delete(pem);
+    return out;
   }
 
   private reconcileEntryPoints(): void {
@@ -209,6 +246,24 @@ export class SluiceApp {
     const redirections = redirectionRouters(this.config);
     for (const e of redirections.errors) this.log.error(e);
     const routers: InternalRouter[] = [...redirections.routers];
+    const acme = this.acme;
+    if (acme) {
+      // HTTP-01 answers come before every router, middleware and redirection of that entrypoint.
+      const entryPoints = new Set(Object.values(this.config.certificatesResolvers).flatMap((r) => r.acme?.httpChallenge?.entryPoint ?? []));
+      for (const ep of entryPoints) {
+        routers.push({
+          name: `acme-http@internal${entryPoints.size > 1 ? `-${ep}` : ""}`,
+          entryPoint: ep,
+          rule: `PathPrefix(\`${ACME_CHALLENGE_PREFIX}\`)`,
+          priority: 0,
+          handler: (req, ctx) => {
+            const res = httpChallengeResponse(acme, new URL(req.url).pathname) ?? new Response("", { status: 404 });
+            ctx.downstreamStatus = res.status;
+            return res;
+          },
+        });
+      }
+    }
     const ping = this.config.ping;
     if (ping && !ping.manualRouting) {
       routers.push({
@@ -242,6 +297,7 @@ export class SluiceApp {
     this.terminating = true;
     this.log.info("shutting down");
     this.abort.abort();
+    this.acme?.stop();
     await gracefulStop(this.entryPoints, (m) => this.log.info(m));
     this.services.close();
     this.demo.stop();

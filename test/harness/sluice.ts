@@ -11,6 +11,8 @@ export interface SluiceOptions {
   entryPoints?: string[];
   /** Extra static YAML appended to the generated static config. */
   staticExtra?: string;
+  /** Fixed ports for some entrypoints (others get a free one). */
+  ports?: Record<string, number>;
   /** Extra YAML under every entrypoint, indented by the harness (e.g. "transport:\n  respondingTimeouts: ..."). */
   entryPointExtra?: string;
   /** Dynamic config files, relative to the watched directory. */
@@ -47,7 +49,7 @@ export async function startSluice(opts: SluiceOptions = {}): Promise<RunningSlui
   mkdirSync(dynamicDir);
   const names = opts.entryPoints ?? ["web", "traefik"];
   const ports: Record<string, number> = {};
-  for (const n of names) ports[n] = await freePort();
+  for (const n of names) ports[n] = opts.ports?.[n] ?? (await freePort());
   const epExtra = (opts.entryPointExtra ?? "").split("\n").filter(Boolean).map((l) => `\n    ${l}`).join("");
   const eps = names.map((n) => `  ${n}:\n    address: "127.0.0.1:${ports[n]}"${epExtra}`).join("\n");
   const staticYaml = `entryPoints:\n${eps}\nproviders:\n  providersThrottleDuration: 0s\n  file:\n    directory: ${dynamicDir}\n    watch: ${opts.watch ?? true}\nping: {}\nlog:\n  level: INFO\n${opts.staticExtra ?? ""}\n`;

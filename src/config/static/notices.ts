@@ -11,13 +11,6 @@ export function unsupportedNotices(config: StaticConfig): string[] {
   if (config.providers.kubernetesIngress) {
     out.push("providers.kubernetesIngress: the Kubernetes Ingress provider is not available in Sluice yet; Ingresses are not served");
   }
-  for (const [name, resolver] of Object.entries(config.certificatesResolvers)) {
-    if (!resolver.acme) continue;
-    out.push(`certificatesResolvers.${name}: ACME is not available in Sluice yet; no certificates are obtained`);
-    if (resolver.acme.tlsChallenge) {
-      out.push(`certificatesResolvers.${name}.acme.tlsChallenge: the TLS-ALPN-01 challenge is not available in Sluice yet`);
-    }
-  }
   if (config.api) out.push("api: the API and dashboard are not available in Sluice yet");
   for (const [name, ep] of Object.entries(config.entryPoints)) {
     const rt = ep.transport.respondingTimeouts;
