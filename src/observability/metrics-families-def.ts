@@ -10,6 +10,7 @@ export interface Families {
   lastReloadSuccess: GaugeFamily;
   lastReloadFailure: GaugeFamily;
   openConns: GaugeFamily;
+  tlsCertsNotAfter: GaugeFamily;
 
   epReqs?: CounterFamily;
   epTls?: CounterFamily;
@@ -49,6 +50,7 @@ export function buildFamilies(cfg: PrometheusConfig, buckets: readonly number[])
     lastReloadSuccess: gauge("config_last_reload_success", "Last config reload success", []),
     lastReloadFailure: gauge("config_last_reload_failure", "Last config reload failure", []),
     openConns: gauge("open_connections", "How many open connections exist, by entryPoint and protocol", ["entrypoint", "protocol"]),
+    tlsCertsNotAfter: gauge("tls_certs_not_after", "Certificate expiration timestamp", ["cn", "sans", "serial"]),
   };
 
   if (cfg.addEntryPointsLabels) {

@@ -34,6 +34,7 @@ const ALL_TRAEFIK = [
   "traefik_config_last_reload_success",
   "traefik_config_last_reload_failure",
   "traefik_open_connections",
+  "traefik_tls_certs_not_after",
   "traefik_entrypoint_requests_total",
   "traefik_entrypoint_requests_tls_total",
   "traefik_entrypoint_request_duration_seconds",

@@ -183,7 +183,7 @@ export class SluiceApp {
   /** Rebuilds the TLS listeners' SNI tables and swaps those that changed. */
   private refreshTls(): void {
     if (!this.generatedCert) return;
-    const { specs, diagnostics } = buildTlsListeners({
+    const { specs, diagnostics, certificates } = buildTlsListeners({
       tls: this.lastDynamic.tls,
       entryPoints: this.generation.tls.entryPoints,
       extraCertificates: this.acmeCertificates(),
@@ -195,6 +195,7 @@ export class SluiceApp {
     if (text !== this.tlsDiagnosticsText) for (const d of located) this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
     this.tlsDiagnosticsText = text;
     this.tlsSpecs = specs;
+    this.metrics?.setCertificates(specs.size > 0 ? certificates.map((c) => ({ ...c, sans: c.names })) : []);
     if (this.started) this.reconcileEntryPoints();
   }
 

@@ -10,6 +10,9 @@ export interface LoadedCertificate {
   /** Lower-case DNS names and IPs, wildcards as written (`*.example.com`). */
   names: string[];
   notAfter: Date;
+  /** Subject common name and serial (hex), for metrics and logs. */
+  cn: string;
+  serial: string;
   /** Where it came from, for logs: a file path, "inline", "acme:<resolver>", "generated". */
   source: string;
 }
@@ -29,7 +32,8 @@ export function parseCertificate(certPem: string, keyPem: string, source: string
     throw new Error(`${source}: not a PEM private key (${(e as Error).message})`);
   }
   if (!keyOk) throw new Error(`${source}: the private key does not match the certificate`);
-  return { certPem, keyPem, names: namesOf(cert), notAfter: new Date(cert.validTo), source };
+  const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? "";
+  return { certPem, keyPem, names: namesOf(cert), notAfter: new Date(cert.validTo), cn, serial: cert.serialNumber.toLowerCase(), source };
 }
 
 /** Reads certFile/keyFile (paths or inline PEM) and parses them. */

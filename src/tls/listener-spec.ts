@@ -55,7 +55,7 @@ export interface TlsInput {
   generatedDefault: LoadedCertificate;
 }
 
-export function buildTlsListeners(input: TlsInput): { specs: Map<string, TlsListenerSpec>; diagnostics: Diagnostic[] } {
+export function buildTlsListeners(input: TlsInput): { specs: Map<string, TlsListenerSpec>; diagnostics: Diagnostic[]; certificates: LoadedCertificate[] } {
   const diagnostics: Diagnostic[] = [];
   const certs = [...loadConfigured(input.tls, diagnostics), ...input.extraCertificates];
   const defaultCert = loadDefault(input.tls, diagnostics) ?? input.generatedDefault;
@@ -67,7 +67,7 @@ export function buildTlsListeners(input: TlsInput): { specs: Map<string, TlsList
     if (!options.has(listenerName)) diagnostics.push({ severity: "error", path: `entryPoints.${ep}.http.tls.options`, message: `TLS option "${listenerName}" does not exist; the default applies` });
     specs.set(ep, buildSpec(ep, info.routers, certs, defaultCert, listener, options, diagnostics));
   }
-  return { specs, diagnostics };
+  return { specs, diagnostics, certificates: [...certs, defaultCert] };
 }
 
 function buildSpec(

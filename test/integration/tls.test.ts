@@ -83,11 +83,25 @@ ${certs.map((c) => `    - {certFile: ${c.certFile}, keyFile: ${c.keyFile}}`).joi
 beforeAll(async () => {
   ca = makeCa();
   client = ca.leaf(["client"], { client: true });
-  backend = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req) => new Response(`backend saw ${req.headers.get("x-forwarded-proto")} ${req.headers.get("host")}`) });
+  backend = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req, srv) {
+      const path = new URL(req.url).pathname;
+      if (path === "/ws" && srv.upgrade(req, { data: undefined })) return undefined;
+      if (path === "/slow") await Bun.sleep(1200);
+      return new Response(`backend saw ${req.headers.get("x-forwarded-proto")} ${req.headers.get("host")}`);
+    },
+    websocket: { message: (ws, m) => void ws.send(`echo ${m}`) },
+  });
   const a = ca.leaf(["a.test", "www.a.test"]);
   const w = ca.leaf(["*.w.test"]);
   const m = ca.leaf(["m.test"]);
-  sluice = await startSluice({ entryPoints: ["web", "websecure", "traefik"], files: { "tls.yml": dynamic([a, w, m]) } });
+  sluice = await startSluice({
+    entryPoints: ["web", "websecure", "traefik"],
+    staticExtra: "metrics:\n  prometheus:\n    prefix: traefik\n",
+    files: { "tls.yml": dynamic([a, w, m]) },
+  });
 });
 
 afterAll(async () => {
@@ -115,6 +129,15 @@ describe("TLS entrypoint", () => {
     expect(await presentedSubject(sluice.ports.websecure, "nobody.test")).toBe("SLUICE DEFAULT CERT");
     const r = await curl("nobody.test");
     expect(r.ok).toBe(false);
+  });
+
+  test("certificate expiry shows as Traefik's tls_certs_not_after", async () => {
+    const text = await (await fetch(sluice.url("traefik", "/metrics"))).text();
+    const line = text.split("\n").find((l) => l.startsWith('traefik_tls_certs_not_after{cn="a.test",sans="a.test,www.a.test"'));
+    expect(line).toBeDefined();
+    const seconds = Number(line!.split(" ").pop());
+    // The test CA issues for 30 days.
+    expect(Math.abs(seconds - (Date.now() / 1000 + 30 * 86400))).toBeLessThan(3600);
   });
 
   test("minVersion is enforced: TLS 1.2 is refused, 1.3 accepted", async () => {
@@ -159,6 +182,36 @@ describe("TLS entrypoint", () => {
     const gone = await waitFor(async () => (await presentedSubject(sluice.ports.websecure, "n.test")) === "SLUICE DEFAULT CERT", 5000, 50);
     expect(gone).toBe(true);
     expect((await curl("a.test")).status).toBe(200);
+  });
+});
+
+describe("certificate swaps keep what is open", () => {
+  test("a request in flight and an open WebSocket survive a certificate change", async () => {
+    const port = sluice.ports.websecure;
+    // Certificate checks are the other tests' business; here the Host header routes it.
+    const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, { tls: { rejectUnauthorized: false }, headers: { host: `a.test:${port}` } } as unknown as string[]);
+    const messages: string[] = [];
+    ws.onmessage = (e) => messages.push(String(e.data));
+    const opened = await new Promise<boolean>((resolve) => {
+      ws.onopen = () => resolve(true);
+      ws.onerror = () => resolve(false);
+      setTimeout(() => resolve(false), 5000);
+    });
+    expect(opened).toBe(true);
+    ws.send("before");
+    expect(await waitFor(() => messages.includes("echo before"), 3000)).toBe(true);
+
+    const slow = curl("a.test", "/slow");
+    await Bun.sleep(200); // the slow request is now on the current listener
+    const s = ca.leaf(["swap.test"]);
+    sluice.write("swap.yml", `tls:\n  certificates:\n    - {certFile: ${s.certFile}, keyFile: ${s.keyFile}}\n`);
+    expect(await waitFor(async () => (await presentedSubject(port, "swap.test")) === "swap.test", 5000, 50)).toBe(true);
+
+    expect((await slow).status).toBe(200);
+    ws.send("after");
+    expect(await waitFor(() => messages.includes("echo after"), 3000)).toBe(true);
+    ws.close();
+    sluice.write("swap.yml", "");
   });
 });
 
