@@ -33,6 +33,7 @@ export class RawEntryPoint extends EntryPointBase {
       onRequest: (ex) => this.handle(ex),
       onRejected: (status, reason, remote) => this.rejected(status, reason, remote),
       readTimeoutMs: this.config.transport.respondingTimeouts.readTimeoutMs,
+      writeTimeoutMs: this.config.transport.respondingTimeouts.writeTimeoutMs,
     });
     this.boundPort = this.listener.port;
   }

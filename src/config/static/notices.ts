@@ -14,11 +14,11 @@ export function unsupportedNotices(config: StaticConfig): string[] {
   if (config.api) out.push("api: the API and dashboard are not available in Sluice yet");
   for (const [name, ep] of Object.entries(config.entryPoints)) {
     const rt = ep.transport.respondingTimeouts;
-    if (rt.writeTimeoutMs > 0) {
-      out.push(`entryPoints.${name}.transport.respondingTimeouts.writeTimeout is not enforced yet (idleTimeout and, on the raw front, readTimeout are)`);
-    }
-    if (rt.readTimeoutMs > 0 && process.env.SLUICE_FRONT === "serve") {
-      out.push(`entryPoints.${name}.transport.respondingTimeouts.readTimeout is not enforced with SLUICE_FRONT=serve`);
+    for (const [key, ms] of [["readTimeout", rt.readTimeoutMs], ["writeTimeout", rt.writeTimeoutMs]] as const) {
+      // Bun.serve (SLUICE_FRONT=serve, and TLS entrypoints) has only an idle timer.
+      if (ms > 0 && (process.env.SLUICE_FRONT === "serve" || ep.http.tls)) {
+        out.push(`entryPoints.${name}.transport.respondingTimeouts.${key} is not enforced on ${ep.http.tls ? "TLS entrypoints" : "SLUICE_FRONT=serve"} (Bun.serve has only idleTimeout)`);
+      }
     }
     if (ep.proxyProtocol) out.push(`entryPoints.${name}.proxyProtocol: the PROXY protocol is not available in Sluice yet`);
   }

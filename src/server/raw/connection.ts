@@ -62,6 +62,12 @@ export interface RawServerOptions {
    * Guards against slow-loris clients that the idle timer alone lets through.
    */
   readTimeoutMs?: number;
+  /**
+   * respondingTimeouts.writeTimeout: from the end of the request head to the
+   * end of the response, as Go's WriteTimeout; past it the connection is cut.
+   * 0 = no limit (a slow but live stream is never cut by default).
+   */
+  writeTimeoutMs?: number;
 }
 
 const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large", 414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented", 505: "HTTP Version Not Supported" };
@@ -263,6 +269,7 @@ export class Connection {
   private startExchange(head: RequestHead): void {
     const ex = new Exchange(this, head, this.socket.remoteAddress);
     this.current = ex;
+    if (this.opts.writeTimeoutMs) this.writeStartedAt = performance.now();
     try {
       this.opts.onRequest(ex);
     } catch {
@@ -281,6 +288,7 @@ export class Connection {
 
   private next(): void {
     this.current = null;
+    this.writeStartedAt = 0;
     if (this.closing) return;
     // A pipelined request already waiting starts its read clock now.
     if (this.opts.readTimeoutMs && this.parser.buffered > 0) this.readStartedAt = performance.now();
@@ -314,6 +322,19 @@ export class Connection {
     }
     this.parseError(new HttpParseError(408, "request read timeout"));
   }
+
+  /** Called by the sweep past writeTimeout: the response is cut, as Go cuts the connection. */
+  writeTimedOut(): void {
+    if (this.closing) return;
+    this.writeStartedAt = 0;
+    this.current?.abort("response write timeout");
+    this.closing = true;
+    this.parser.pause();
+    this.socket.terminate();
+  }
+
+  /** When the current exchange began (performance.now()), for writeTimeout; 0 = none. */
+  writeStartedAt = 0;
 
   /** Ends the socket once queued bytes are out. */
   close(): void {
@@ -386,7 +407,7 @@ export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection>
     socket: {
       open(socket) {
         socket.data = new Connection(socket, opts);
-        if (opts.readTimeoutMs) open.add(socket.data);
+        if (opts.readTimeoutMs || opts.writeTimeoutMs) open.add(socket.data);
         socket.timeout(opts.idleTimeoutSec ?? 10);
       },
       data: (socket, chunk) => socket.data.onData(chunk),
@@ -400,17 +421,20 @@ export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection>
       error: (socket) => socket.data?.onClose(),
     },
   });
-  const limit = opts.readTimeoutMs ?? 0;
-  if (limit > 0) {
+  const readLimit = opts.readTimeoutMs ?? 0;
+  const writeLimit = opts.writeTimeoutMs ?? 0;
+  if (readLimit > 0 || writeLimit > 0) {
+    const shortest = Math.min(readLimit || Infinity, writeLimit || Infinity);
     // One sweep for all connections: a timer per request would cost more than the check.
     const sweep = setInterval(() => {
       const now = performance.now();
       for (const c of open) {
         // Closing or taken over (a WebSocket tunnel): no longer an HTTP connection to watch.
         if (c.closing) open.delete(c);
-        else if (c.readStartedAt !== 0 && now - c.readStartedAt > limit) c.readTimedOut();
+        else if (readLimit && c.readStartedAt !== 0 && now - c.readStartedAt > readLimit) c.readTimedOut();
+        else if (writeLimit && c.writeStartedAt !== 0 && now - c.writeStartedAt > writeLimit) c.writeTimedOut();
       }
-    }, Math.max(50, Math.min(1000, limit / 4)));
+    }, Math.max(50, Math.min(1000, shortest / 4)));
     sweep.unref();
     const stop = listener.stop.bind(listener);
     listener.stop = (closeActive?: boolean) => {
