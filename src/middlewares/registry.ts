@@ -1,4 +1,4 @@
-import type { Handler, Middleware } from "../server/handler.ts";
+import type { Handler, Middleware, RawMiddleware } from "../server/handler.ts";
 
 // Middlewares register themselves by kind (`stripPrefix`, `headers`, ...).
 // A factory validates its options once, at compile time, and returns the
@@ -19,14 +19,24 @@ export interface MiddlewareBuildContext {
   /** Provider of the middleware, for resolving unqualified references. */
   provider: string;
   /** Another middleware by (possibly unqualified) name, for `chain`. A cycle or missing name is a string. */
-  middleware(ref: string): Middleware | string;
+  middleware(ref: string): BuiltMiddleware | string;
   /** A compiled service handler by (possibly unqualified) name, for `errors`. */
   service(ref: string): Handler | undefined;
 }
 
+/**
+ * `raw` is the same middleware for the raw HTTP/1.1 front (see RawMiddleware):
+ * optional, but a route keeps the fast path only when every middleware of its
+ * chain has one. It must behave exactly like `middleware`.
+ */
 export type MiddlewareBuild =
-  | { middleware: Middleware; warnings?: OptionProblem[] }
+  | { middleware: Middleware; raw?: RawMiddleware; warnings?: OptionProblem[] }
   | { errors: OptionProblem[] };
+
+export interface BuiltMiddleware {
+  middleware: Middleware;
+  raw?: RawMiddleware;
+}
 
 export type MiddlewareFactory = (options: Record<string, unknown>, ctx: MiddlewareBuildContext) => MiddlewareBuild;
 

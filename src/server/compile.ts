@@ -3,7 +3,8 @@ import type { DynamicConfig, RouterConfig } from "../config/dynamic/types.ts";
 import type { StaticConfig } from "../config/static/types.ts";
 import { Muxer } from "../router/muxer.ts";
 import { Generation, type RouteTarget, type RouterStatus } from "./generation.ts";
-import type { Handler, Middleware, RawRouteHandler } from "./handler.ts";
+import type { Handler, RawRouteHandler } from "./handler.ts";
+import type { BuiltMiddleware } from "../middlewares/registry.ts";
 import { MiddlewareBuilder } from "./middleware-builder.ts";
 import { planTls, routerTlsOn, type TlsPlan } from "./tls-plan.ts";
 
@@ -94,9 +95,10 @@ function compileRouter(
     if (!epChain) return status;
     let handler: Handler = service.handler;
     const chain = [...epChain, ...routerChain];
-    for (let i = chain.length - 1; i >= 0; i--) handler = chain[i](handler);
-    // With no middleware in the way, the raw front can forward without a Request.
-    const raw = chain.length === 0 ? service.raw : undefined;
+    for (let i = chain.length - 1; i >= 0; i--) handler = chain[i].middleware(handler);
+    // When every middleware has a raw form, the raw front forwards without a Request.
+    let raw: RawRouteHandler | undefined = service.raw;
+    for (let i = chain.length - 1; i >= 0 && raw; i--) raw = chain[i].raw?.(raw);
     const target: RouteTarget = { routerName: name, serviceName: router.service, handler, raw };
     const d = muxers.get(ep)!.add({ name, rule: router.rule, syntax, priority: router.priority, value: target });
     if (d) {
@@ -124,8 +126,8 @@ function defaultEntryPointsOf(config: StaticConfig): string[] {
   return marked.length ? marked : all.map(([n]) => n);
 }
 
-function buildChain(names: string[], builder: MiddlewareBuilder, errors: string[]): Middleware[] | null {
-  const built: Middleware[] = [];
+function buildChain(names: string[], builder: MiddlewareBuilder, errors: string[]): BuiltMiddleware[] | null {
+  const built: BuiltMiddleware[] = [];
   for (const mwName of names) {
     const mw = builder.get(mwName);
     if (typeof mw === "string") errors.push(mw);

@@ -23,7 +23,7 @@ describe("MiddlewareBuilder", () => {
 
   test("unqualified names resolve within the provider", () => {
     const { b } = builder({ "p@file": { addPrefix: { prefix: "/x" } } });
-    expect(typeof b.get("p")).toBe("function");
+    expect(typeof (b.get("p") as { middleware: unknown }).middleware).toBe("function");
     expect(b.get("p@other")).toBe('middleware "p@other" does not exist');
   });
 

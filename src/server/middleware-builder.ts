@@ -1,8 +1,8 @@
 import type { Diagnostic } from "../config/diagnostic.ts";
 import type { DynamicConfig } from "../config/dynamic/types.ts";
 import { middlewareFactory } from "../middlewares/index.ts";
-import type { MiddlewareBuildContext } from "../middlewares/registry.ts";
-import type { Handler, Middleware } from "./handler.ts";
+import type { BuiltMiddleware, MiddlewareBuildContext } from "../middlewares/registry.ts";
+import type { Handler } from "./handler.ts";
 
 // Builds each middleware of one generation once, by qualified name: options
 // are validated once and reported once (at the middleware's own key path),
@@ -10,7 +10,7 @@ import type { Handler, Middleware } from "./handler.ts";
 // a cycle is found here and reported instead of recursing forever.
 
 export class MiddlewareBuilder {
-  private readonly built = new Map<string, Middleware | string>();
+  private readonly built = new Map<string, BuiltMiddleware | string>();
   private readonly building: string[] = [];
 
   constructor(
@@ -20,7 +20,7 @@ export class MiddlewareBuilder {
   ) {}
 
   /** The middleware, or why it cannot be used (already reported as a diagnostic when it is its own fault). */
-  get(ref: string, provider = "file"): Middleware | string {
+  get(ref: string, provider = "file"): BuiltMiddleware | string {
     const name = this.resolve(ref, provider);
     if (name === undefined) return `middleware "${ref}" does not exist`;
     const cycleAt = this.building.indexOf(name);
@@ -44,7 +44,7 @@ export class MiddlewareBuilder {
     return undefined;
   }
 
-  private build(name: string): Middleware | string {
+  private build(name: string): BuiltMiddleware | string {
     const def = this.dynamic.http!.middlewares![name];
     const kind = Object.keys(def)[0];
     const factory = kind ? middlewareFactory(kind) : undefined;
@@ -76,7 +76,7 @@ export class MiddlewareBuilder {
       const errors = result.errors.filter((p) => p.severity !== "warning");
       return `middleware "${name}" is invalid: ${errors.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join("; ")}`;
     }
-    return result.middleware;
+    return { middleware: result.middleware, raw: result.raw };
   }
 }
 

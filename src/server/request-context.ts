@@ -12,6 +12,8 @@ export interface RequestContext {
   method: string;
   host: string;               // request host as sent (may carry a port)
   path: string;               // path + query as sent
+  /** Path + query to send upstream when a raw-front middleware rewrote it (ctx.path stays as sent, for logs). */
+  forwardPath?: string;
   protocol: string;           // "HTTP/1.1", "HTTP/2.0"
   scheme: "http" | "https";
   requestContentSize: number;

@@ -44,7 +44,7 @@ export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions,
       },
       conn.trust,
     );
-    const req = { target, method: ex.head.method, pathAndQuery: joinPath(target.pathname, ctx.path), headers, timeouts: opts.timeouts, tls: opts.tls };
+    const req = { target, method: ex.head.method, pathAndQuery: joinPath(target.pathname, ctx.forwardPath ?? ctx.path), headers, timeouts: opts.timeouts, tls: opts.tls };
     const sentAt = performance.now();
     server.inFlight++;
     const failed = (err: unknown) => {

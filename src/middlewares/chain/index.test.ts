@@ -10,7 +10,7 @@ const tag = (v: string): Middleware => (next) => (req, ctx, conn) => {
 
 describe("chain", () => {
   test("applies its middlewares in order", async () => {
-    const known: Record<string, Middleware> = { "a@file": tag("a"), "b@file": tag("b") };
+    const known: Record<string, { middleware: Middleware }> = { "a@file": { middleware: tag("a") }, "b@file": { middleware: tag("b") } };
     const mw = mustBuild("chain", { middlewares: ["a@file", "b@file"] }, { middleware: (r) => known[r] ?? `middleware "${r}" does not exist` });
     expect((await echoed((await run(mw, "http://x.test/")).res))!.headers["x-order"]).toBe("a, b");
   });

@@ -1,6 +1,6 @@
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
-import type { Middleware } from "../../server/handler.ts";
+import type { BuiltMiddleware } from "../registry.ts";
 
 // chain: a named list of middlewares applied in order. References resolve
 // through the compiler's builder, which reports missing names and cycles.
@@ -8,7 +8,7 @@ registerMiddleware("chain", (options, ctx) => {
   const o = new OptionReader(options);
   const names = o.stringList("middlewares", { required: true });
   o.finish();
-  const parts: Middleware[] = [];
+  const parts: BuiltMiddleware[] = [];
   names.forEach((ref, i) => {
     const mw = ctx.middleware(ref);
     if (typeof mw === "string") o.error(`middlewares[${i}]`, mw);
@@ -17,6 +17,7 @@ registerMiddleware("chain", (options, ctx) => {
   if (o.hasErrors()) return { errors: o.problems };
   return {
     warnings: o.problems,
-    middleware: (next) => parts.reduceRight((h, mw) => mw(h), next),
+    middleware: (next) => parts.reduceRight((h, mw) => mw.middleware(h), next),
+    raw: parts.every((p) => p.raw) ? (next) => parts.reduceRight((h, mw) => mw.raw!(h), next) : undefined,
   };
 });

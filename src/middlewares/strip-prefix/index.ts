@@ -1,6 +1,7 @@
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
 import { FORWARDED_PREFIX, escapePathChars, forwardWithPath, pathOf } from "../replace-path/path-rewrite.ts";
+import { forwardTarget, setForwardTarget } from "../raw-view.ts";
 
 // stripPrefix: removes the first listed prefix the path starts with and tells
 // the backend what was removed in X-Forwarded-Prefix (added, as Go's
@@ -33,6 +34,16 @@ registerMiddleware("stripPrefix", (options) => {
         return next(forwardWithPath(req, url, path.slice(p.match.length), FORWARDED_PREFIX, p.header), ctx, conn);
       }
       return next(req, ctx, conn);
+    },
+    raw: (next) => (ex, ctx, conn, done) => {
+      const { path, search } = forwardTarget(ctx);
+      for (const p of prefixes) {
+        if (!path.startsWith(p.match)) continue;
+        setForwardTarget(ctx, path.slice(p.match.length), search);
+        ex.head.headers.push([FORWARDED_PREFIX, p.header]);
+        break;
+      }
+      next(ex, ctx, conn, done);
     },
   };
 });

@@ -20,6 +20,8 @@ export interface RawExchange {
   pauseBody(): void;
   resumeBody(): void;
   writeHead(status: number, reason: string, headers: HeaderList, framing?: ResponseFraming): void;
+  /** Runs `hook` on the response head just before it is written (middlewares adding headers); the last added runs first. */
+  onResponseHead(hook: (status: number, headers: HeaderList) => void): void;
   /** False when the client is slow: wait for onDrain before writing more. */
   write(chunk: Uint8Array): boolean;
   end(chunk?: Uint8Array, trailers?: HeaderList): void;
@@ -124,7 +126,19 @@ class Exchange implements RawExchange {
     this.conn.parser.resume();
   }
 
+  private headHooks: ((status: number, headers: HeaderList) => void)[] | null = null;
+
+  onResponseHead(hook: (status: number, headers: HeaderList) => void): void {
+    (this.headHooks ??= []).push(hook);
+  }
+
   writeHead(status: number, reason: string, headers: HeaderList, framing?: ResponseFraming): void {
+    const hooks = this.headHooks;
+    if (hooks) {
+      // Inner middlewares registered last: they see the response first, as it flows out.
+      this.headHooks = null;
+      for (let i = hooks.length - 1; i >= 0; i--) hooks[i](status, headers);
+    }
     // An unread request body cannot stay on a keep-alive connection.
     if (!this.bodyDone && this.head.body !== "none") this.writer.keepAlive = false;
     this.writer.writeHead(status, reason, headers, framing);
