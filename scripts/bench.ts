@@ -3,14 +3,15 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, ftruncateSync, rmSync, statfsSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { DOWNLOAD, ONE_MIB, ROUTES, TINY, UPLOAD, runAlternating, type CaseContext, type CaseSpec, type Endpoint } from "./bench/cases.ts";
+import { DOWNLOAD, H2, HANDSHAKES, HTTPS, ONE_MIB, ROUTES, TINY, UPLOAD, runAlternating, type CaseContext, type CaseSpec, type Endpoint } from "./bench/cases.ts";
+import { makeBenchCert, TLS_HOST } from "./bench/certs.ts";
 import { freePort, waitForHttp } from "./bench/net.ts";
-import { backendConfig, proxyConfig, writeAndStartNginx, type NginxPaths } from "./bench/nginx.ts";
-import { parseOptions, USAGE, type BenchOptions } from "./bench/options.ts";
+import { backendConfig, hasHttp2Directive, parseNginxVersion, proxyConfig, tlsProxyConfig, writeAndStartNginx, type NginxPaths } from "./bench/nginx.ts";
+import { parseOptions, TLS_CASES, USAGE, type BenchOptions } from "./bench/options.ts";
 import { logTail, stopAll, stopTracked, type Tracked } from "./bench/procs.ts";
 import { caseResult, formatTable, type CaseResult } from "./bench/report.ts";
-import { BENCH_HOST, routesConfig, startSluice } from "./bench/sluice.ts";
-import { ensureTools } from "./bench/tools.ts";
+import { BENCH_HOST, routesConfig, startSluice, tlsRoutesConfig } from "./bench/sluice.ts";
+import { ensureTools, type Tools } from "./bench/tools.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const BIG_FILE_BYTES = 1024 ** 3;
@@ -74,10 +75,18 @@ async function prepareFiles(dir: string): Promise<NginxPaths & { bigFile: string
   return { dir, www, bodyTemp: uploadSpoolDir(dir), bigFile };
 }
 
-async function startChecked(t: Tracked, url: string, headers?: Record<string, string>, timeoutMs = 30_000): Promise<number> {
+interface CheckOptions {
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  /** HTTPS: the CA to verify the proxy's certificate with. */
+  caPem?: string;
+}
+
+async function startChecked(t: Tracked, url: string, opts: CheckOptions = {}): Promise<number> {
   const started = performance.now();
+  const { headers, timeoutMs = 30_000, caPem } = opts;
   try {
-    await waitForHttp(url, { headers, timeoutMs, isAlive: () => t.proc.exitCode === null && t.proc.signalCode === null });
+    await waitForHttp(url, { headers, timeoutMs, caPem, isAlive: () => t.proc.exitCode === null && t.proc.signalCode === null });
   } catch (err) {
     const tail = logTail(t);
     throw new Error(`${t.name} did not come up: ${err instanceof Error ? err.message : err}${tail ? `\n${tail}` : ""}`);
@@ -91,16 +100,22 @@ function versionOf(cmd: string[]): string {
 }
 
 async function main(opts: BenchOptions): Promise<void> {
-  const tools = ensureTools(log);
+  const wantsTls = opts.cases.some((c) => TLS_CASES.includes(c));
+  const tools = ensureTools(log, { tls: wantsTls, h2: opts.cases.includes("h2") });
   const dir = mkdtempSync(join(tmpdir(), "sluice-bench-"));
   tempDirs.push(dir);
   const files = await prepareFiles(dir);
   const wantsSluice = opts.targets.includes("sluice");
   const wantsNginx = opts.targets.includes("nginx");
-  const specs: CaseSpec[] = [TINY, ONE_MIB, DOWNLOAD, UPLOAD].filter((s) => opts.cases.includes(s.group));
+  const specs: CaseSpec[] = [TINY, ONE_MIB, DOWNLOAD, UPLOAD, HTTPS, HANDSHAKES, H2].filter((s) => opts.cases.includes(s.group));
+  const plainSpecs = specs.filter((s) => !s.tls);
+  const tlsSpecs = specs.filter((s) => s.tls);
   const ctx: CaseContext = {
     wrk: tools.wrk,
     curl: tools.curl,
+    h2load: tools.h2load,
+    bun: process.execPath,
+    tmpDir: dir,
     durationSec: opts.duration,
     bigFile: files.bigFile,
     bigFileBytes: BIG_FILE_BYTES,
@@ -114,13 +129,13 @@ async function main(opts: BenchOptions): Promise<void> {
   const backendUrl = `http://127.0.0.1:${backendPort}`;
 
   const endpoints: Endpoint[] = [];
-  if (wantsNginx && specs.length > 0) {
+  if (wantsNginx && plainSpecs.length > 0) {
     const port = freePort();
     const proxy = await writeAndStartNginx(tools.nginx, "proxy", proxyConfig(files, port, backendPort), files);
     await startChecked(proxy, `http://127.0.0.1:${port}/tiny`);
     endpoints.push({ label: "nginx", url: `http://127.0.0.1:${port}`, pid: proxy.pid });
   }
-  if (wantsSluice && specs.length > 0) {
+  if (wantsSluice && plainSpecs.length > 0) {
     const port = freePort();
     const sluiceDir = join(dir, "sluice-main");
     const t = await startSluice({ root: ROOT, entry: opts.sluice, dir: sluiceDir }, port, routesConfig(backendUrl, { hostRule: false, extraRouters: 0 }));
@@ -128,10 +143,12 @@ async function main(opts: BenchOptions): Promise<void> {
     endpoints.push({ label: "sluice", url: `http://127.0.0.1:${port}`, pid: t.pid });
   }
 
+  const tlsEndpoints = tlsSpecs.length > 0 ? await startTlsEndpoints(tools, opts, files, backendPort) : [];
+
   const results: CaseResult[] = [];
   for (const spec of specs) {
     log(`\n== ${spec.id}: ${spec.title}`);
-    const sides = await runAlternating(spec, ctx, endpoints, opts.rounds);
+    const sides = await runAlternating(spec, ctx, spec.tls ? tlsEndpoints : endpoints, opts.rounds);
     const byLabel = (label: string) => sides.find((s) => s.label === label);
     results.push(caseResult(spec.id, spec.title, spec.metric, byLabel("nginx"), byLabel("sluice")));
   }
@@ -142,19 +159,56 @@ async function main(opts: BenchOptions): Promise<void> {
     else results.push(await runRoutesCase(ctx, opts, dir, backendUrl, routeInfo));
   }
 
-  log(`\nMedians of ${opts.rounds} round(s), ${opts.duration} s per wrk run; ratio = subject / baseline throughput.`);
+  log(`\nMedians of ${opts.rounds} round(s), ${opts.duration} s per run; ratio = subject / baseline throughput.`);
   log(formatTable(results));
   const out = resolve(ROOT, opts.out);
   mkdirSync(dirname(out), { recursive: true });
   const json = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, bun: Bun.version, nginx: versionOf([tools.nginx, "-v"]), wrk: versionOf([tools.wrk, "-v"]) },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      bun: Bun.version,
+      nginx: versionOf([tools.nginx, "-v"]),
+      wrk: versionOf([tools.wrk, "-v"]),
+      ...(tools.h2load ? { h2load: versionOf([tools.h2load, "--version"]) } : {}),
+      ...(tools.openssl ? { openssl: versionOf([tools.openssl, "version"]) } : {}),
+    },
     options: opts,
     routes: routeInfo,
     cases: results,
   };
   await Bun.write(out, JSON.stringify(json, null, 2) + "\n");
   log(`\nwrote ${out}`);
+}
+
+/**
+ * nginx and Sluice terminating TLS with the same certificate (EC P-256 from a
+ * throwaway CA), in front of the same backend; each is checked over HTTPS
+ * with the CA, so a wrong certificate stops the run before any load.
+ */
+async function startTlsEndpoints(tools: Tools, opts: BenchOptions, files: NginxPaths, backendPort: number): Promise<Endpoint[]> {
+  const certDir = join(files.dir, "tls");
+  mkdirSync(certDir);
+  const cert = makeBenchCert(tools.openssl!, certDir);
+  const caPem = await Bun.file(cert.caFile).text();
+  const endpoints: Endpoint[] = [];
+  if (opts.targets.includes("nginx")) {
+    const version = parseNginxVersion(versionOf([tools.nginx, "-v"]));
+    const port = freePort();
+    const conf = tlsProxyConfig(files, port, backendPort, cert, version !== undefined && hasHttp2Directive(version));
+    const proxy = await writeAndStartNginx(tools.nginx, "proxy-tls", conf, files);
+    await startChecked(proxy, `https://${TLS_HOST}:${port}/tiny`, { caPem });
+    endpoints.push({ label: "nginx", url: `https://${TLS_HOST}:${port}`, pid: proxy.pid });
+  }
+  if (opts.targets.includes("sluice")) {
+    const port = freePort();
+    const routes = tlsRoutesConfig(`http://127.0.0.1:${backendPort}`, cert);
+    const t = await startSluice({ root: ROOT, entry: opts.sluice, dir: join(files.dir, "sluice-tls") }, port, routes, "websecure");
+    await startChecked(t, `https://${TLS_HOST}:${port}/tiny`, { caPem });
+    endpoints.push({ label: "sluice", url: `https://${TLS_HOST}:${port}`, pid: t.pid });
+  }
+  return endpoints;
 }
 
 /** Sluice with 1 router vs with 10,000, both started fresh; readiness time recorded. */
@@ -168,7 +222,7 @@ async function runRoutesCase(ctx: CaseContext, opts: BenchOptions, dir: string, 
       const t = await startSluice({ root: ROOT, entry: opts.sluice, dir: join(dir, `sluice-routes-${extra + 1}`) }, port, routesConfig(backendUrl, { hostRule: true, extraRouters: extra }));
       started.push(t);
       const headers = { Host: BENCH_HOST };
-      const readyMs = await startChecked(t, `http://127.0.0.1:${port}/tiny`, headers, 120_000);
+      const readyMs = await startChecked(t, `http://127.0.0.1:${port}/tiny`, { headers, timeoutMs: 120_000 });
       info[`readyMs ${label}`] = Math.round(readyMs);
       log(`  ${label}: ready after ${Math.round(readyMs)} ms`);
       endpoints.push({ label, url: `http://127.0.0.1:${port}`, pid: t.pid, headers });

@@ -14,15 +14,17 @@ export function freePort(): number {
  */
 export async function waitForHttp(
   url: string,
-  opts: { status?: number; headers?: Record<string, string>; timeoutMs?: number; isAlive?: () => boolean } = {},
+  opts: { status?: number; headers?: Record<string, string>; timeoutMs?: number; isAlive?: () => boolean; caPem?: string } = {},
 ): Promise<void> {
-  const { status = 200, headers, timeoutMs = 30_000, isAlive } = opts;
+  const { status = 200, headers, timeoutMs = 30_000, isAlive, caPem } = opts;
   const deadline = Date.now() + timeoutMs;
   let last = "no answer";
   while (Date.now() < deadline) {
     if (isAlive && !isAlive()) throw new Error(`process behind ${url} exited (${last})`);
     try {
-      const res = await fetch(url, { headers, proxy: false, redirect: "manual", signal: AbortSignal.timeout(2000) });
+      // HTTPS: verified against the bench CA, so a wrong certificate (name or chain) fails here.
+      const tls = caPem ? { tls: { ca: caPem } } : {};
+      const res = await fetch(url, { headers, proxy: false, redirect: "manual", signal: AbortSignal.timeout(2000), ...tls });
       await res.arrayBuffer();
       if (res.status === status) return;
       last = `status ${res.status}`;

@@ -3,6 +3,7 @@
 // (`nginx -p <tmp> -c <conf> -g 'daemon off;'`); no system config is touched.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { TLS_HOST } from "./certs.ts";
 import { spawnTracked, type Tracked } from "./procs.ts";
 
 export interface NginxPaths {
@@ -76,6 +77,33 @@ ${tempPaths("backend", paths)}
 /** Streaming relay of big responses (see proxyConfig for the measurements). */
 const STREAM = "proxy_buffering off; proxy_buffer_size 256k; proxy_buffers 4 256k; proxy_busy_buffers_size 512k;";
 
+const PASS = "proxy_pass http://backend;";
+
+/** Upstream HTTP/1.1 without `Connection: close`, and the forwarded headers a Traefik-style proxy adds. */
+const PROXY_HEADERS = `    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $http_host;
+    proxy_set_header X-Real-IP $remote_addr;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Forwarded-Host $http_host;`;
+
+/** Everything before the proxy's `server` block: `http {`, keep-alive, the upstream pool. */
+function proxyHttpHead(name: string, paths: NginxPaths, backendPort: number): string {
+  return `${common(name, paths)}
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 75s;
+  client_body_temp_path ${join(paths.dir, `nginx-temp-${name}`, "body")};
+${tempPaths(name, paths)}
+  upstream backend {
+    server 127.0.0.1:${backendPort};
+    keepalive 64;
+    keepalive_requests 1000000;
+  }`;
+}
+
 /**
  * The baseline proxy, set up the way one would for a fair fight:
  * - 1 worker (the machine has 2 cores, shared with wrk and the backend);
@@ -90,37 +118,57 @@ const STREAM = "proxy_buffering off; proxy_buffer_size 256k; proxy_buffers 4 256
  * Everything else (`/tiny`) uses nginx defaults.
  */
 export function proxyConfig(paths: NginxPaths, port: number, backendPort: number): string {
-  const pass = `proxy_pass http://backend;`;
-  return `${common("proxy", paths)}
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  keepalive_timeout 75s;
-  client_body_temp_path ${join(paths.dir, "nginx-temp-proxy", "body")};
-${tempPaths("proxy", paths)}
-  upstream backend {
-    server 127.0.0.1:${backendPort};
-    keepalive 64;
-    keepalive_requests 1000000;
-  }
+  return `${proxyHttpHead("proxy", paths, backendPort)}
   server {
     listen 127.0.0.1:${port} backlog=4096;
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
-    proxy_set_header Host $http_host;
-    proxy_set_header X-Real-IP $remote_addr;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $scheme;
-    proxy_set_header X-Forwarded-Host $http_host;
-    location / { ${pass} }
-    location = /1m { ${STREAM} ${pass} }
-    location = /1g { ${STREAM} ${pass} }
+${PROXY_HEADERS}
+    location / { ${PASS} }
+    location = /1m { ${STREAM} ${PASS} }
+    location = /1g { ${STREAM} ${PASS} }
     location = /upload {
       client_max_body_size 0;
       proxy_request_buffering off;
       client_body_buffer_size 256k;
-      ${pass}
+      ${PASS}
     }
+  }
+}
+`;
+}
+
+/** `nginx version: nginx/1.22.1` → [1, 22, 1]; undefined when unreadable. */
+export function parseNginxVersion(text: string): [number, number, number] | undefined {
+  const m = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(text);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+/** nginx 1.25.1 brought the `http2 on;` directive; older ones take `listen ... http2`. */
+export function hasHttp2Directive(version: [number, number, number]): boolean {
+  const [major, minor, patch] = version;
+  return major > 1 || (major === 1 && (minor > 25 || (minor === 25 && patch >= 1)));
+}
+
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * The TLS baseline: the same proxy (1 worker, keep-alive upstream, same
+ * forwarded headers) behind `listen ... ssl` with TLS 1.2 and 1.3 and HTTP/2
+ * by ALPN. Session resumption is left at nginx's defaults (tickets on, no
+ * shared cache), which is what Sluice (Bun/BoringSSL, tickets on) offers too.
+ */
+export function tlsProxyConfig(paths: NginxPaths, port: number, backendPort: number, cert: TlsFiles, http2Directive: boolean): string {
+  return `${proxyHttpHead("proxy-tls", paths, backendPort)}
+  server {
+    listen 127.0.0.1:${port} ssl${http2Directive ? "" : " http2"} backlog=4096;
+${http2Directive ? "    http2 on;\n" : ""}    server_name ${TLS_HOST};
+    ssl_certificate ${cert.certFile};
+    ssl_certificate_key ${cert.keyFile};
+    ssl_protocols TLSv1.2 TLSv1.3;
+${PROXY_HEADERS}
+    location / { ${PASS} }
   }
 }
 `;

@@ -1,6 +1,8 @@
 // Command-line flags of `npm run bench`.
 
-export const ALL_CASES = ["tiny", "1m", "1g", "routes"] as const;
+export const ALL_CASES = ["tiny", "1m", "1g", "routes", "https", "handshakes", "h2"] as const;
+/** Cases that need the TLS proxies (and openssl for the certificate). */
+export const TLS_CASES: readonly CaseName[] = ["https", "handshakes", "h2"];
 export type CaseName = (typeof ALL_CASES)[number];
 export type Target = "nginx" | "sluice";
 
@@ -21,9 +23,13 @@ export interface BenchOptions {
 }
 
 export const USAGE = `Usage: bun scripts/bench.ts [flags]
-  --duration=S     seconds per wrk run (default 10)
+  --duration=S     seconds per wrk/h2load/handshake run (default 10)
   --rounds=N       alternating nginx/sluice rounds per case, medians reported (default 3)
   --cases=LIST     comma list of ${ALL_CASES.join(",")} (default all)
+                   tiny: 64 keep-alive conns, tiny response; 1m: 1 MiB responses; 1g: 1 GiB down/up (curl)
+                   routes: Sluice with 10,000 routers vs 1
+                   https: as tiny over TLS (wrk); h2: HTTP/2 over TLS (h2load -c16 -m10)
+                   handshakes: new TLS connections/s, full handshake + 1 request each
   --only=TARGET    nginx or sluice: measure one proxy only
   --out=FILE       JSON result (default .tmp/bench-result.json)
   --keep           keep the temp dir with configs and logs

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Measurement } from "./cases.ts";
-import { caseResult, formatTable, median } from "./report.ts";
+import { caseResult, formatTable, median, percentile } from "./report.ts";
 
 const m = (value: number, extra: Partial<Measurement> = {}): Measurement => ({ value, errors: 0, peakRssKiB: 1024, ...extra });
 
@@ -13,6 +13,17 @@ describe("report", () => {
     [[1, Number.NaN, 3], 2],
   ])("median(%p) = %p", (values, want) => {
     expect(median(values)).toBe(want);
+  });
+
+  test.each([
+    [[], 50, undefined],
+    [[7], 99, 7],
+    [[5, 1, 4, 2, 3], 50, 3],
+    [[10, 1, 9, 2, 8, 3, 7, 4, 6, 5], 50, 5],
+    [[10, 1, 9, 2, 8, 3, 7, 4, 6, 5], 99, 10],
+    [[10, 1, 9, 2, 8, 3, 7, 4, 6, 5], 0, 1],
+  ])("percentile(%p, %p) = %p (nearest rank)", (values, p, want) => {
+    expect(percentile(values, p)).toBe(want);
   });
 
   test("medians, ratio, summed errors and the highest RSS", () => {
@@ -52,5 +63,15 @@ describe("report", () => {
     expect(lines[3]).toContain("1024 MiB/s");
     expect(lines[3]).toContain("512 MiB/s");
     expect(lines[3]).toContain("0.50x");
+  });
+
+  test("new connections per second are counts, not bytes", () => {
+    const row = caseResult("handshakes", "t", "conn/s", { label: "nginx", samples: [m(4000, { p50Ms: 6 })] }, { label: "sluice", samples: [m(5000, { p50Ms: 5 })] });
+    const line = formatTable([row]).split("\n")[2];
+    expect(line).toContain("4,000");
+    expect(line).toContain("5,000");
+    expect(line).toContain("1.25x");
+    expect(line).toContain("6.00 / 5.00");
+    expect(line).not.toContain("MiB/s");
   });
 });

@@ -8,6 +8,14 @@ export function median(values: number[]): number | undefined {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Nearest-rank percentile (p in 0..100) of unsorted values; undefined when empty. */
+export function percentile(values: number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
 export interface SideSummary {
   label: string;
   /** Median throughput over rounds (req/s or bytes/s). */
@@ -53,7 +61,7 @@ export function caseResult(id: string, title: string, metric: Metric, baseline?:
 
 function throughput(metric: Metric, side?: SideSummary): string {
   if (side?.value === undefined) return "-";
-  const text = metric === "req/s" ? Math.round(side.value).toLocaleString("en-US") : `${(side.value / 1024 ** 2).toFixed(0)} MiB/s`;
+  const text = metric === "bytes/s" ? `${(side.value / 1024 ** 2).toFixed(0)} MiB/s` : Math.round(side.value).toLocaleString("en-US");
   return side.errors ? `${text} (${side.errors} err!)` : text;
 }
 

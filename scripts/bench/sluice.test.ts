@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parse } from "yaml";
-import { routesConfig, sluiceCommand, staticConfig } from "./sluice.ts";
+import { routesConfig, sluiceCommand, staticConfig, tlsRoutesConfig } from "./sluice.ts";
 
 interface Dynamic {
   http: {
@@ -15,6 +15,20 @@ describe("sluice bench configs", () => {
     expect(s.entryPoints.web.address).toBe("127.0.0.1:8123");
     expect(s.providers.file).toEqual({ directory: "/tmp/x y/dynamic", watch: false });
     expect(s.log.level).toBe("ERROR");
+  });
+
+  test("static config for the TLS cases: a websecure entrypoint", () => {
+    const s = parse(staticConfig(8443, "/d", "websecure"));
+    expect(Object.keys(s.entryPoints)).toEqual(["websecure"]);
+    expect(s.entryPoints.websecure.address).toBe("127.0.0.1:8443");
+  });
+
+  test("TLS routes: a catch-all TLS router, the certificate for SNI, TLS 1.2 to 1.3", () => {
+    const d = parse(tlsRoutesConfig("http://127.0.0.1:9", { certFile: "/c/leaf.pem", keyFile: "/c/leaf key" }));
+    expect(d.http.routers).toEqual({ bench: { rule: "PathPrefix(`/`)", entryPoints: ["websecure"], service: "bench", tls: {} } });
+    expect(d.http.services.bench.loadBalancer.servers).toEqual([{ url: "http://127.0.0.1:9" }]);
+    expect(d.tls.certificates).toEqual([{ certFile: "/c/leaf.pem", keyFile: "/c/leaf key" }]);
+    expect(d.tls.options.default).toEqual({ minVersion: "VersionTLS12", maxVersion: "VersionTLS13" });
   });
 
   test("one catch-all router", () => {

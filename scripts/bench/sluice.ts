@@ -7,9 +7,10 @@ import { spawnTracked, type Tracked } from "./procs.ts";
 /** Host the benched router matches in the routes case. */
 export const BENCH_HOST = "bench.test";
 
-export function staticConfig(port: number, dynamicDir: string): string {
+/** One entrypoint (`web`, or `websecure` for the TLS cases) and the file provider. */
+export function staticConfig(port: number, dynamicDir: string, entryPoint = "web"): string {
   return `entryPoints:
-  web:
+  ${entryPoint}:
     address: "127.0.0.1:${port}"
 providers:
   file:
@@ -39,6 +40,35 @@ export function routesConfig(backendUrl: string, opts: { hostRule: boolean; extr
   return `http:\n  routers:\n${routers.join("")}  services:\n${services.join("")}`;
 }
 
+/**
+ * The TLS cases: one catch-all router on `websecure` with `tls: {}`, the bench
+ * certificate in `tls.certificates` (served by SNI), TLS 1.2 and 1.3 as nginx
+ * is set up. HTTP/2 is offered by ALPN (Sluice's default).
+ */
+export function tlsRoutesConfig(backendUrl: string, cert: { certFile: string; keyFile: string }): string {
+  return `http:
+  routers:
+    bench:
+      rule: "PathPrefix(\`/\`)"
+      entryPoints: [websecure]
+      service: bench
+      tls: {}
+  services:
+    bench:
+      loadBalancer:
+        servers:
+          - url: ${JSON.stringify(backendUrl)}
+tls:
+  options:
+    default:
+      minVersion: VersionTLS12
+      maxVersion: VersionTLS13
+  certificates:
+    - certFile: ${JSON.stringify(cert.certFile)}
+      keyFile: ${JSON.stringify(cert.keyFile)}
+`;
+}
+
 export interface SluiceLayout {
   /** Repository root, where src/main.ts lives; Sluice runs with it as cwd. */
   root: string;
@@ -60,12 +90,12 @@ export function sluiceCommand(layout: SluiceLayout, staticPath: string): string[
 }
 
 /** Writes both configs and starts Sluice. */
-export async function startSluice(layout: SluiceLayout, port: number, routesYaml: string): Promise<Tracked> {
+export async function startSluice(layout: SluiceLayout, port: number, routesYaml: string, entryPoint = "web"): Promise<Tracked> {
   const dynamicDir = join(layout.dir, "dynamic");
   mkdirSync(dynamicDir, { recursive: true });
   await Bun.write(join(dynamicDir, "routes.yml"), routesYaml);
   const staticPath = join(layout.dir, "static.yml");
-  await Bun.write(staticPath, staticConfig(port, dynamicDir));
+  await Bun.write(staticPath, staticConfig(port, dynamicDir, entryPoint));
   return spawnTracked(
     "sluice",
     sluiceCommand(layout, staticPath),

@@ -1,19 +1,25 @@
 // The benchmark drives real tools: nginx (baseline proxy and backend), wrk
-// (load), curl (large transfers). Missing ones are installed when we are root.
+// (load), curl (large transfers), and for the TLS cases openssl (the bench
+// certificate) and h2load (HTTP/2 load). Missing ones are installed when we
+// are root.
 
 export interface Tools {
   nginx: string;
   wrk: string;
   curl: string;
-  /** Found but unused by the current cases; reported for completeness. */
+  /** Present when a TLS case was asked for. */
+  openssl?: string;
+  /** Present when the h2 case was asked for (else when found). */
   h2load?: string;
 }
 
-const APT_PACKAGES: Record<string, string> = { nginx: "nginx-light", wrk: "wrk", curl: "curl" };
+type ToolName = keyof Tools;
 
-function findAll(): Partial<Record<keyof Tools, string>> {
-  const found: Partial<Record<keyof Tools, string>> = {};
-  for (const name of ["nginx", "wrk", "curl", "h2load"] as const) {
+const APT_PACKAGES: Record<ToolName, string> = { nginx: "nginx-light", wrk: "wrk", curl: "curl", openssl: "openssl", h2load: "nghttp2-client" };
+
+function findAll(): Partial<Tools> {
+  const found: Partial<Tools> = {};
+  for (const name of Object.keys(APT_PACKAGES) as ToolName[]) {
     // nginx lives in /usr/sbin, which a non-root PATH may lack.
     const path = Bun.which(name) ?? Bun.which(name, { PATH: "/usr/sbin:/usr/local/sbin:/sbin" });
     if (path) found[name] = path;
@@ -21,9 +27,18 @@ function findAll(): Partial<Record<keyof Tools, string>> {
   return found;
 }
 
-export function ensureTools(log: (line: string) => void): Tools {
+/** The tools the chosen cases need: nginx, wrk and curl always; openssl for TLS cases, h2load for h2. */
+export function requiredTools(needs: { tls: boolean; h2: boolean }): ToolName[] {
+  const names: ToolName[] = ["nginx", "wrk", "curl"];
+  if (needs.tls) names.push("openssl");
+  if (needs.h2) names.push("h2load");
+  return names;
+}
+
+export function ensureTools(log: (line: string) => void, needs: { tls: boolean; h2: boolean } = { tls: false, h2: false }): Tools {
+  const required = requiredTools(needs);
   let found = findAll();
-  const missing = (["nginx", "wrk", "curl"] as const).filter((name) => !found[name]);
+  const missing = required.filter((name) => !found[name]);
   if (missing.length > 0) {
     const packages = missing.map((name) => APT_PACKAGES[name]);
     if (process.getuid?.() !== 0) {
@@ -39,7 +54,8 @@ export function ensureTools(log: (line: string) => void): Tools {
     }
     found = findAll();
   }
-  const { nginx, wrk, curl, h2load } = found;
-  if (!nginx || !wrk || !curl) throw new Error("nginx, wrk and curl are required");
-  return { nginx, wrk, curl, h2load };
+  const still = required.filter((name) => !found[name]);
+  if (still.length > 0) throw new Error(`${still.join(", ")} still missing after apt-get install`);
+  const { nginx, wrk, curl, openssl, h2load } = found;
+  return { nginx: nginx!, wrk: wrk!, curl: curl!, openssl, h2load };
 }
