@@ -94,8 +94,8 @@ export class SluiceApp {
 
   /** TLS entrypoints use Bun.serve (HTTP/2 by ALPN); plain ones the selected front. */
   private makeEntryPoint(name: string, config: EntryPointConfig, tls: TlsListenerSpec | undefined): EntryPoint | RawEntryPoint {
-    if (tls) return new EntryPoint(name, config, this.epDeps, tls);
-    return this.rawFront ? new RawEntryPoint(name, config, this.epDeps) : new EntryPoint(name, config, this.epDeps);
+    if (this.rawFront) return new RawEntryPoint(name, config, this.epDeps, tls);
+    return new EntryPoint(name, config, this.epDeps, tls);
   }
 
   get current(): Generation {
@@ -146,7 +146,7 @@ export class SluiceApp {
     for (const [name, config] of Object.entries(this.config.entryPoints)) {
       const ep = this.makeEntryPoint(name, config, this.tlsSpecs.get(name));
       this.entryPoints.push(ep);
-      ep.start();
+      await ep.start();
       this.log.info(`entrypoint ${ep.name} listening`, { address: ep.config.address, port: ep.port, tls: this.tlsSpecs.has(name) });
     }
     this.started = true;
@@ -224,22 +224,18 @@ export class SluiceApp {
   private reconcileEntryPoints(): void {
     this.entryPoints.forEach((ep, i) => {
       const spec = this.tlsSpecs.get(ep.name);
-      const isTls = ep instanceof EntryPoint && ep.isTls;
-      if (spec && isTls) {
-        ep.updateTls(spec);
-        return;
-      }
-      if (!spec === !isTls) return;
-      // An entrypoint's first TLS router (or its last one leaving): change listener kind.
+      if (spec && ep.isTls) {
+        // In place where the listener can (node:tls SNI table); Bun.serve swaps listeners itself.
+        if (ep.updateTls(spec) !== false) return;
+      } else if (!spec === !ep.isTls) return;
+      // A new listener kind (first TLS router, last one gone) or TLS settings fixed at listen time.
       void ep.stop(false);
       const next = this.makeEntryPoint(ep.name, ep.config, spec);
-      try {
-        next.start();
-        this.entryPoints[i] = next;
-        this.log.info(`entrypoint ${ep.name} now serves ${spec ? "TLS" : "plain HTTP"}`, { port: next.port });
-      } catch (err) {
-        this.log.error(`entrypoint ${ep.name}: cannot listen again: ${(err as Error).message}`);
-      }
+      this.entryPoints[i] = next;
+      Promise.resolve(next.start()).then(
+        () => this.log.info(`entrypoint ${ep.name} listening again`, { port: next.port, tls: spec !== undefined }),
+        (err: Error) => this.log.error(`entrypoint ${ep.name}: cannot listen again: ${err.message}`),
+      );
     });
   }
 

@@ -19,6 +19,6 @@ export abstract class EntryPointBase {
     return this.boundPort || this.config.port;
   }
 
-  abstract start(): void;
+  abstract start(): void | Promise<void>;
   abstract stop(force?: boolean): Promise<void>;
 }

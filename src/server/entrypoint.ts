@@ -9,7 +9,7 @@ import type { ConnInfo } from "./handler.ts";
 import { observeResponse, type RequestObserver } from "./observer.ts";
 import type { RequestContext } from "./request-context.ts";
 import { matchHost, splitRequestUrl } from "./request-target.ts";
-import type { TlsListenerSpec } from "../tls/listener-spec.ts";
+import { bunTlsEntries, type TlsListenerSpec } from "../tls/listener-spec.ts";
 
 export interface EntryPointDeps {
   /** The live generation; read once per request. */
@@ -48,7 +48,7 @@ export class EntryPoint extends EntryPointBase {
   }
 
   /** Serve `spec` to new handshakes from now on (no-op when nothing changed). */
-  updateTls(spec: TlsListenerSpec): void {
+  updateTls(spec: TlsListenerSpec): boolean | void {
     if (!this.tls || spec.fingerprint === this.tls.fingerprint) return;
     this.tls = spec;
     const old = this.server;
@@ -69,7 +69,7 @@ export class EntryPoint extends EntryPointBase {
     return Bun.serve<BridgeData>({
       hostname: this.config.host || "0.0.0.0",
       port,
-      ...(tls ? { tls: tls.entries, http2: tls.http2, reusePort: true } : {}),
+      ...(tls ? { tls: bunTlsEntries(tls), http2: tls.http2, reusePort: true } : {}),
       development: false,
       // Uploads stream through; the body limit is the backend's business (or a buffering middleware's).
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,

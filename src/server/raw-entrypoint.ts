@@ -1,4 +1,9 @@
 import type { TCPSocketListener } from "bun";
+import * as http2 from "node:http2";
+import type { TLSSocket } from "node:tls";
+import type { TlsListenerSpec } from "../tls/listener-spec.ts";
+import { H2Exchange, headOfStream } from "./raw/h2-exchange.ts";
+import { listenRawTls, type RawTlsListener } from "./raw/tls-listen.ts";
 import type { EntryPointConfig } from "../config/static/types.ts";
 import { EntryPointBase } from "./entrypoint-base.ts";
 import type { MatchInput } from "../router/rule/index.ts";
@@ -14,28 +19,70 @@ import { matchHost, splitRequestUrl } from "./request-target.ts";
 const MAX_IDLE_SECONDS = 255;
 
 /**
- * A plain-HTTP entrypoint on the raw HTTP/1.1 front (Bun.listen + our strict
- * parser). Routes without middlewares are forwarded on the fast path, straight
- * between sockets; the rest go through a Request/Response bridge.
+ * An entrypoint on the raw HTTP/1.1 front (our strict parser). Routes whose
+ * middlewares all have raw forms are forwarded on the fast path, straight
+ * between sockets; the rest go through a Request/Response bridge. Plain HTTP
+ * listens with Bun.listen; TLS with node:tls (certificates swapped in place
+ * by the SNI callback), where HTTP/2 streams (ALPN h2) are served through the
+ * same request path.
  */
 export class RawEntryPoint extends EntryPointBase {
-  private listener: TCPSocketListener<Connection> | null = null;
-  constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps) {
+  private listener: TCPSocketListener<Connection> | RawTlsListener | null = null;
+  private h2: http2.Http2Server | null = null;
+  private readonly h2Sessions = new Set<http2.ServerHttp2Session>();
+  private readonly scheme: "http" | "https";
+
+  constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, private tls?: TlsListenerSpec) {
     super(name, config);
+    this.scheme = tls ? "https" : "http";
   }
 
-  start(): void {
+  get isTls(): boolean {
+    return this.tls !== undefined;
+  }
+
+  async start(): Promise<void> {
     const idle = Math.round(this.config.transport.respondingTimeouts.idleTimeoutMs / 1000);
-    this.listener = listenRaw({
+    const opts = {
       hostname: this.config.host || "0.0.0.0",
       port: this.config.port,
       idleTimeoutSec: Math.min(MAX_IDLE_SECONDS, Math.max(1, idle)),
-      onRequest: (ex) => this.handle(ex),
-      onRejected: (status, reason, remote) => this.rejected(status, reason, remote),
+      onRequest: (ex: RawExchange) => this.handle(ex),
+      onRejected: (status: number, reason: string, remote: string) => this.rejected(status, reason, remote),
       readTimeoutMs: this.config.transport.respondingTimeouts.readTimeoutMs,
       writeTimeoutMs: this.config.transport.respondingTimeouts.writeTimeoutMs,
-    });
+    };
+    if (!this.tls) {
+      this.listener = listenRaw(opts);
+      this.boundPort = this.listener.port;
+      return;
+    }
+    this.listener = await listenRawTls({ ...opts, spec: this.tls, onHttp2: (socket) => this.http2Connection(socket) });
     this.boundPort = this.listener.port;
+  }
+
+  /** New certificates or TLS options; false when only a new listener can apply them. */
+  updateTls(spec: TlsListenerSpec): boolean {
+    if (!this.tls || spec.fingerprint === this.tls.fingerprint) return true;
+    const listener = this.listener as RawTlsListener | null;
+    if (listener && !listener.update(spec)) return false;
+    this.tls = spec;
+    return true;
+  }
+
+  private http2Connection(socket: TLSSocket): void {
+    if (!this.h2) {
+      const server = (this.h2 = http2.createServer());
+      server.on("session", (session) => {
+        this.h2Sessions.add(session);
+        session.on("close", () => this.h2Sessions.delete(session));
+      });
+      server.on("stream", (stream, headers) => {
+        const remote = (stream.session?.socket?.remoteAddress ?? "").replace(/^::ffff:/, "");
+        this.handle(new H2Exchange(stream as http2.ServerHttp2Stream, headOfStream(headers, stream.endAfterHeaders), remote));
+      });
+    }
+    this.h2.emit("connection", socket);
   }
 
   /** Stop accepting; wait for in-flight requests unless `force`. */
@@ -43,6 +90,8 @@ export class RawEntryPoint extends EntryPointBase {
     const listener = this.listener;
     if (!listener) return;
     listener.stop(force);
+    // HTTP/2 clients get a GOAWAY: no new streams, the open ones finish.
+    for (const s of this.h2Sessions) force ? s.destroy() : s.close();
     // Bounded by the caller (graceTimeOut), which then calls stop(true).
     while (!force && this.inFlight > 0) await Bun.sleep(20);
     if (!force) listener.stop(true);
@@ -53,7 +102,7 @@ export class RawEntryPoint extends EntryPointBase {
     const now = performance.now();
     this.deps.observer.finished({
       startMs: Date.now(), startHr: now, durationMs: 0, entryPoint: this.name, clientAddr: remote, clientHost: remote,
-      clientPort: 0, method: "-", host: "", path: "-", protocol: "HTTP/1.1", scheme: "http", requestContentSize: 0,
+      clientPort: 0, method: "-", host: "", path: "-", protocol: "HTTP/1.1", scheme: this.scheme, requestContentSize: 0,
       downstreamStatus: status, downstreamContentSize: reason.length + 1, retryAttempts: 0, requestHeaders: new Headers(), error: reason,
     });
   }
@@ -71,8 +120,8 @@ export class RawEntryPoint extends EntryPointBase {
       method: head.method,
       host: head.host,
       path: target.pathAndQuery,
-      protocol: head.version === "1.0" ? "HTTP/1.0" : "HTTP/1.1",
-      scheme: "http",
+      protocol: ex.protocol ?? (head.version === "1.0" ? "HTTP/1.0" : "HTTP/1.1"),
+      scheme: this.scheme,
       requestContentSize: head.body === "length" ? head.contentLength : 0,
       downstreamStatus: 0,
       downstreamContentSize: 0,
@@ -114,7 +163,7 @@ export class RawEntryPoint extends EntryPointBase {
       clientPort: 0,
       entryPoint: this.name,
       entryPointPort: this.port,
-      scheme: "http",
+      scheme: this.scheme,
       trust: this.trust,
     };
     const fail = (err: unknown) => {
@@ -135,7 +184,7 @@ export class RawEntryPoint extends EntryPointBase {
 
   /** Routes with middlewares or internal handlers: through a Request and a Response. */
   private async slowPath(ex: RawExchange, ctx: RequestContext, conn: ConnInfo, handler: Handler): Promise<void> {
-    const req = requestFromExchange(ex, `http://${ex.head.host || "localhost"}${ctx.path}`);
+    const req = requestFromExchange(ex, `${this.scheme}://${ex.head.host || "localhost"}${ctx.path}`);
     const res = await handler(req, ctx, conn);
     ctx.downstreamStatus = res.status;
     ctx.downstreamContentSize = await writeResponse(ex, res);

@@ -2,7 +2,7 @@ import type { TLSOptions } from "bun";
 import type { Diagnostic } from "../config/diagnostic.ts";
 import type { TlsConfig } from "../config/dynamic/types.ts";
 import { loadCertificate, nameCovers, type LoadedCertificate } from "./certificate.ts";
-import { compileTlsOptions, type CompiledTlsOptions } from "./tls-options.ts";
+import { compileTlsOptions, type ClientAuthType, type CompiledTlsOptions } from "./tls-options.ts";
 
 // What one TLS entrypoint's Bun.serve needs: an SNI table (the first entry
 // is the default certificate, which Bun gives to unknown names), per-host
@@ -10,8 +10,16 @@ import { compileTlsOptions, type CompiledTlsOptions } from "./tls-options.ts";
 // versions/ciphers. The fingerprint tells the entrypoint whether a new
 // generation needs a new listener.
 
+/** One SNI entry in Bun's TLSOptions shape, plus the Traefik client-auth policy for fronts that check it themselves. */
+export type SniEntry = TLSOptions & { clientAuthType?: ClientAuthType };
+
 export interface TlsListenerSpec {
-  entries: TLSOptions[];
+  /** The first is the default (unknown names, no SNI). */
+  entries: SniEntry[];
+  /** Listener-wide: protocol versions ("no TLSvX" bits) and TLS 1.2 ciphers. */
+  secureOptions: number;
+  ciphers?: string;
+  sniStrict: boolean;
   http2: boolean;
   /**
    * sniStrict: the names a certificate covers. Bun gives unknown names the
@@ -98,8 +106,8 @@ function buildSpec(
     }
     for (const h of r.hosts) hostOptions.set(h, opt);
   }
-  const entries: TLSOptions[] = [];
-  const defaultEntry: TLSOptions = { cert: defaultCert.certPem, key: defaultCert.keyPem, ...common, ...clientAuth(listener) };
+  const entries: SniEntry[] = [];
+  const defaultEntry: SniEntry = { cert: defaultCert.certPem, key: defaultCert.keyPem, ...common, ...clientAuth(listener) };
   entries.push(defaultEntry);
   const names = new Set<string>();
   for (const c of certs) for (const n of c.names) names.add(n);
@@ -110,18 +118,23 @@ function buildSpec(
     const opt = hostOptions.get(name) ?? listener;
     entries.push({ serverName: name, cert: cert.certPem, key: cert.keyPem, ...common, ...clientAuth(opt) });
   }
-  const fingerprint = JSON.stringify([listener.fingerprint, entries.map((e) => [e.serverName ?? "", e.cert, e.requestCert ?? false, e.rejectUnauthorized ?? false])]);
+  const fingerprint = JSON.stringify([listener.fingerprint, entries.map((e) => [e.serverName ?? "", e.cert, e.clientAuthType ?? "", e.ca ?? []])]);
   const strictNames = listener.sniStrict ? new TlsNames(certs.flatMap((c) => c.names)) : undefined;
-  return { entries, http2: listener.http2, strictNames, fingerprint };
+  return { entries, secureOptions: listener.secureOptions, ciphers: listener.ciphers, sniStrict: listener.sniStrict, http2: listener.http2, strictNames, fingerprint };
 }
 
 function listenerWide(o: CompiledTlsOptions): string {
   return JSON.stringify([o.secureOptions, o.ciphers ?? "", o.sniStrict, o.http2]);
 }
 
-function clientAuth(o: CompiledTlsOptions): Partial<TLSOptions> {
+function clientAuth(o: CompiledTlsOptions): Partial<SniEntry> {
   if (!o.clientAuth) return {};
-  return { ca: o.clientAuth.ca, requestCert: true, rejectUnauthorized: o.clientAuth.rejectUnauthorized };
+  return { ca: o.clientAuth.ca, requestCert: true, rejectUnauthorized: o.clientAuth.rejectUnauthorized, clientAuthType: o.clientAuth.type };
+}
+
+/** The entries as Bun.serve takes them. */
+export function bunTlsEntries(spec: TlsListenerSpec): TLSOptions[] {
+  return spec.entries.map(({ clientAuthType: _, ...e }) => e);
 }
 
 /** The certificate for `name`: an exact name beats a wildcard; then the one valid longest. */

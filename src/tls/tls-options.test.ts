@@ -37,8 +37,8 @@ describe("compileTlsOptions", () => {
 
   test("clientAuth types map to Bun's request/reject switches", () => {
     const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-    expect(compileTlsOptions({ clientAuth: { caFiles: [ca] } }).options!.clientAuth).toEqual({ ca: [ca], requestCert: true, rejectUnauthorized: true });
-    expect(compileTlsOptions({ clientAuth: { caFiles: [ca], clientAuthType: "VerifyClientCertIfGiven" } }).options!.clientAuth).toEqual({ ca: [ca], requestCert: true, rejectUnauthorized: false });
+    expect(compileTlsOptions({ clientAuth: { caFiles: [ca] } }).options!.clientAuth).toEqual({ type: "RequireAndVerifyClientCert", ca: [ca], requestCert: true, rejectUnauthorized: true });
+    expect(compileTlsOptions({ clientAuth: { caFiles: [ca], clientAuthType: "VerifyClientCertIfGiven" } }).options!.clientAuth).toEqual({ type: "VerifyClientCertIfGiven", ca: [ca], requestCert: true, rejectUnauthorized: false });
     expect(compileTlsOptions({ clientAuth: { clientAuthType: "NoClientCert" } }).options!.clientAuth).toBeUndefined();
   });
 

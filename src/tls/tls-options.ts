@@ -16,7 +16,7 @@ export interface CompiledTlsOptions {
   /** false when alpnProtocols leaves out h2. */
   http2: boolean;
   /** Per SNI entry: client certificate policy. */
-  clientAuth?: { ca: string[]; requestCert: boolean; rejectUnauthorized: boolean };
+  clientAuth?: { type: ClientAuthType; ca: string[]; requestCert: boolean; rejectUnauthorized: boolean };
   /** Stable text of what the listener depends on, to tell whether a swap is needed. */
   fingerprint: string;
 }
@@ -46,7 +46,8 @@ const CIPHERS: Record<string, string> = {
 };
 const TLS13_SUITES = new Set(["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]);
 
-const CLIENT_AUTH_TYPES = ["NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"];
+const CLIENT_AUTH_TYPES = ["NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"] as const;
+export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
 
 /** Traefik's defaults: TLS 1.2 and up, no client certificates. */
 export const DEFAULT_TLS_OPTIONS: Record<string, unknown> = {};
@@ -78,7 +79,7 @@ export function compileTlsOptions(raw: Record<string, unknown>): { options?: Com
   const auth = o.section("clientAuth");
   const caFiles = auth.stringList("caFiles");
   const type = auth.string("clientAuthType") ?? (caFiles.length > 0 ? "RequireAndVerifyClientCert" : "NoClientCert");
-  if (!CLIENT_AUTH_TYPES.includes(type)) auth.error("clientAuthType", `expected one of ${CLIENT_AUTH_TYPES.join(", ")}, got ${JSON.stringify(type)}`);
+  if (!(CLIENT_AUTH_TYPES as readonly string[]).includes(type)) auth.error("clientAuthType", `expected one of ${CLIENT_AUTH_TYPES.join(", ")}, got ${JSON.stringify(type)}`);
   auth.finish();
   const ca: string[] = [];
   caFiles.forEach((f, i) => {
@@ -90,13 +91,11 @@ export function compileTlsOptions(raw: Record<string, unknown>): { options?: Com
   });
   const verifies = type === "VerifyClientCertIfGiven" || type === "RequireAndVerifyClientCert";
   if (verifies && ca.length === 0 && !o.hasErrors()) auth.error("caFiles", `${type} needs at least one CA file`);
-  if (type === "RequireAnyClientCert" || type === "RequestClientCert") {
-    auth.warn("clientAuthType", `${type}: Bun asks for a certificate but cannot require one without verifying it; handled like VerifyClientCertIfGiven without a CA check`);
-  }
   o.finish();
   if (o.hasErrors()) return { problems: o.problems };
 
   const clientAuth = type === "NoClientCert" ? undefined : {
+    type: type as ClientAuthType,
     ca,
     requestCert: true,
     // Bun has one switch: verify and refuse, or accept whatever comes.

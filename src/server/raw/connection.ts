@@ -4,6 +4,7 @@
 // the parser pauses after each request until its response has ended.
 // Not wired into Sluice yet; measured through scripts/path-compare.ts (mode conn-pool).
 import type { Socket, TCPSocketListener } from "bun";
+import type { RawSocket } from "./raw-socket.ts";
 import { Http1RequestParser, HttpParseError, type HeaderList, type ParserLimits, type RequestHead } from "./http1-parser.ts";
 import { ResponseWriter, type ResponseFraming } from "./response-writer.ts";
 import { SocketOut } from "./socket-out.ts";
@@ -13,6 +14,8 @@ const MAX_BUFFERED_INPUT = 64 * 1024;
 
 export interface RawExchange {
   readonly head: RequestHead;
+  /** For logs and metrics when not HTTP/1.x ("HTTP/2.0" for HTTP/2 streams). */
+  readonly protocol?: string;
   readonly remoteAddress: string;
   /** Starts delivery of the request body (sends 100 Continue when asked for). */
   readBody(onChunk: (chunk: Uint8Array) => void, onEnd: (trailers: HeaderList | null) => void): void;
@@ -177,9 +180,9 @@ class Exchange implements RawExchange {
     // (it paused after the head). Read through a cast: the parser has no accessor for them.
     const p = conn.parser as unknown as { buf: Buffer; pos: number };
     const early = conn.parser.buffered > 0 ? Buffer.from(p.buf.subarray(p.pos)) : null;
-    const tunnel = new TakenOverSocket(conn.socket as Socket<unknown>, early);
-    // listenRaw's handlers call socket.data.onData/onDrain/...: they now reach the tunnel.
-    (conn.socket as Socket<unknown>).data = tunnel;
+    const tunnel = new TakenOverSocket(conn.socket, early);
+    // The socket's event handlers call socket.data.onData/onDrain/...: they now reach the tunnel.
+    conn.socket.data = tunnel;
     conn.socket.timeout(0);
     if (conn.readPaused) conn.resumeReading();
     return tunnel;
@@ -194,7 +197,7 @@ class TakenOverSocket implements RawTunnelSocket {
   private ending = false;
   private closed = false;
 
-  constructor(private readonly socket: Socket<unknown>, early: Uint8Array | null) {
+  constructor(private readonly socket: RawSocket, early: Uint8Array | null) {
     this.out = new SocketOut(socket, () => {
       if (this.ending) this.socket.end();
       else this.handlers?.drain();
@@ -259,8 +262,8 @@ export class Connection {
   /** The client half-closed: answer what it sent, then close. */
   peerEnded = false;
 
-  constructor(readonly socket: Socket<Connection>, private readonly opts: RawServerOptions) {
-    this.out = new SocketOut(socket as Socket<unknown>, () => this.current?.onDrain?.());
+  constructor(readonly socket: RawSocket, private readonly opts: RawServerOptions) {
+    this.out = new SocketOut(socket, () => this.current?.onDrain?.());
     this.parser = new Http1RequestParser(
       {
         onHead: (head) => this.startExchange(head),
@@ -414,20 +417,20 @@ export class Connection {
 
 /** Starts a raw HTTP/1.1 listener; stop it with `listener.stop(true)`. */
 export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection> {
-  const open = new Set<Connection>();
+  const sweep = new TimeoutSweep(opts);
   const listener = Bun.listen<Connection>({
     hostname: opts.hostname,
     port: opts.port,
     socket: {
       open(socket) {
         socket.data = new Connection(socket, opts);
-        if (opts.readTimeoutMs || opts.writeTimeoutMs) open.add(socket.data);
+        sweep.add(socket.data);
         socket.timeout(opts.idleTimeoutSec ?? 10);
       },
       data: (socket, chunk) => socket.data.onData(chunk),
       drain: (socket) => socket.data.onDrain(),
       close: (socket) => {
-        open.delete(socket.data);
+        sweep.delete(socket.data);
         socket.data.onClose();
       },
       end: (socket) => socket.data.onPeerEnd(),
@@ -435,26 +438,48 @@ export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection>
       error: (socket) => socket.data?.onClose(),
     },
   });
-  const readLimit = opts.readTimeoutMs ?? 0;
-  const writeLimit = opts.writeTimeoutMs ?? 0;
-  if (readLimit > 0 || writeLimit > 0) {
+  const stop = listener.stop.bind(listener);
+  listener.stop = (closeActive?: boolean) => {
+    sweep.stop();
+    stop(closeActive);
+  };
+  return listener;
+}
+
+/**
+ * readTimeout and writeTimeout for every open connection of one listener:
+ * one interval for all, since a timer per request would cost more than the check.
+ */
+export class TimeoutSweep {
+  private readonly open = new Set<Connection>();
+  private readonly timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(opts: RawServerOptions) {
+    const readLimit = opts.readTimeoutMs ?? 0;
+    const writeLimit = opts.writeTimeoutMs ?? 0;
+    if (readLimit <= 0 && writeLimit <= 0) return;
     const shortest = Math.min(readLimit || Infinity, writeLimit || Infinity);
-    // One sweep for all connections: a timer per request would cost more than the check.
-    const sweep = setInterval(() => {
+    this.timer = setInterval(() => {
       const now = performance.now();
-      for (const c of open) {
+      for (const c of this.open) {
         // Closing or taken over (a WebSocket tunnel): no longer an HTTP connection to watch.
-        if (c.closing) open.delete(c);
+        if (c.closing) this.open.delete(c);
         else if (readLimit && c.readStartedAt !== 0 && now - c.readStartedAt > readLimit) c.readTimedOut();
         else if (writeLimit && c.writeStartedAt !== 0 && now - c.writeStartedAt > writeLimit) c.writeTimedOut();
       }
     }, Math.max(50, Math.min(1000, shortest / 4)));
-    sweep.unref();
-    const stop = listener.stop.bind(listener);
-    listener.stop = (closeActive?: boolean) => {
-      clearInterval(sweep);
-      stop(closeActive);
-    };
+    this.timer.unref();
   }
-  return listener;
+
+  add(c: Connection): void {
+    if (this.timer) this.open.add(c);
+  }
+
+  delete(c: Connection): void {
+    this.open.delete(c);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
 }

@@ -1,13 +1,13 @@
 // Bun's socket.write() does not buffer: it returns how many bytes it took
 // (possibly fewer, or -1). This keeps the rest in order and resends on drain.
-import type { Socket } from "bun";
+import type { RawSocket } from "./raw-socket.ts";
 
 export class SocketOut {
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private closed = false;
 
-  constructor(private readonly socket: Socket<unknown>, private readonly onDrained: () => void) {}
+  constructor(private readonly socket: Pick<RawSocket, "write">, private readonly onDrained: () => void) {}
 
   /** True while bytes wait for the socket. */
   get saturated(): boolean {

