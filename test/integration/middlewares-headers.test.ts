@@ -1,9 +1,12 @@
 // headers, errors and contentType middlewares through the real Sluice process:
 // headers seen by the backend and by the client, a CORS preflight answered
 // without reaching the backend, allowed hosts, and an error page from a
-// second backend.
+// second backend. Routers whose only middleware is `headers` take its raw
+// form on the raw front (the default) and the Request form with
+// SLUICE_FRONT=serve: the same expectations hold on both.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
+import { freePort } from "../harness/ports.ts";
 import { startSluice, type RunningSluice } from "../harness/sluice.ts";
 
 let sluice: RunningSluice;
@@ -38,6 +41,8 @@ beforeAll(async () => {
     pageHosts.push(req.headers.get("host") ?? "");
     return new Response(`page ${url.pathname}${url.search}`, { headers: { "content-type": "text/html", "x-page": "1" } });
   });
+  // Nothing listens here: the service fails with Sluice's own 502.
+  const deadPort = await freePort();
   sluice = await startSluice({
     files: {
       "routes.yml": `
@@ -63,6 +68,18 @@ http:
       rule: "Host(\`chain.test\`)"
       middlewares: [custom-headers, error-pages]
       service: echo
+    proxy-detect:
+      rule: "Host(\`detect.test\`)"
+      middlewares: [proxy-detect]
+      service: echo
+    https-redirect:
+      rule: "Host(\`redirect.test\`)"
+      middlewares: [https-redirect]
+      service: echo
+    dead:
+      rule: "Host(\`dead.test\`)"
+      middlewares: [custom-headers]
+      service: dead
     content-type:
       rule: "Host(\`ctype.test\`)"
       middlewares: [no-sniff]
@@ -88,6 +105,17 @@ http:
         stsSeconds: 60
         forceSTSHeader: true
         referrerPolicy: no-referrer
+    proxy-detect:
+      headers:
+        allowedHosts: [real.test]
+        hostsProxyHeaders: [X-Original-Host]
+        sslProxyHeaders: { X-Forwarded-Ssl: "on", X-Forwarded-Proto: https }
+        stsSeconds: 30
+        stsIncludeSubdomains: true
+    https-redirect:
+      headers:
+        sslRedirect: true
+        sslTemporaryRedirect: true
     error-pages:
       errors:
         status: ["500-599", "404"]
@@ -98,6 +126,7 @@ http:
   services:
     echo: { loadBalancer: { servers: [{ url: "${echo}" }] } }
     pages: { loadBalancer: { servers: [{ url: "${pages}" }] } }
+    dead: { loadBalancer: { servers: [{ url: "http://127.0.0.1:${deadPort}" }] } }
 `,
     },
   });
@@ -109,7 +138,7 @@ afterAll(async () => {
 });
 
 function call(host: string, path = "/", init: { method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
-  return fetch(sluice.url("web", path), { method: init.method ?? "GET", headers: { host, ...init.headers } });
+  return fetch(sluice.url("web", path), { method: init.method ?? "GET", headers: { host, ...init.headers }, redirect: "manual" });
 }
 
 describe("headers middleware", () => {
@@ -164,6 +193,38 @@ describe("headers middleware", () => {
       expect(res.headers.get("strict-transport-security")).toBe("max-age=60");
       expect(res.headers.get("referrer-policy")).toBe("no-referrer");
     }
+  });
+});
+
+describe("headers middleware: proxy headers, redirects, Sluice's own answers", () => {
+  test.each([
+    ["hostsProxyHeaders names the allowed host; X-Forwarded-Ssl marks https", { "x-original-host": "real.test", "x-forwarded-ssl": "on" }, 200, "max-age=30; includeSubDomains"],
+    ["an untrusted X-Forwarded-Proto does not count as https", { "x-original-host": "real.test", "x-forwarded-proto": "https" }, 200, null],
+    ["without the proxy header the Host is checked: 400", { "x-forwarded-ssl": "on" }, 400, null],
+  ])("%s", async (_name, headers, status, hsts) => {
+    const res = await call("detect.test", "/detect", { headers });
+    expect(res.status).toBe(status);
+    expect(res.headers.get("strict-transport-security")).toBe(hsts);
+    if (status === 400) expect(await res.text()).toBe("Bad Host\n");
+    else expect(((await res.json()) as { path: string }).path).toBe("/detect");
+  });
+
+  test("sslRedirect answers 307 to https with the path and query, the backend never sees it", async () => {
+    const res = await call("redirect.test", "/to/https?q=1");
+    expect([res.status, res.headers.get("location")]).toEqual([307, "https://redirect.test/to/https?q=1"]);
+    expect(hits["/to/https"]).toBeUndefined();
+  });
+
+  test("a 502 from Sluice itself gets the security and custom response headers", async () => {
+    const res = await call("dead.test", "/down");
+    expect(res.status).toBe(502);
+    expect([res.headers.get("x-frame-options"), res.headers.get("x-resp")]).toEqual(["DENY", "r"]);
+    await res.arrayBuffer();
+  });
+
+  test("HEAD to a host not allowed: 400 without a body", async () => {
+    const res = await call("evil.test", "/hosts", { method: "HEAD" });
+    expect([res.status, await res.text()]).toEqual([400, ""]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { fixed, setAll, type FixedHeader, type HeaderOps } from "./header-ops.ts";
 import type { HeadersOptions } from "./options.ts";
 
 // CORS as Traefik's headers middleware does it: a preflight (OPTIONS with
@@ -7,12 +8,15 @@ import type { HeadersOptions } from "./options.ts";
 // Everything that does not depend on the request is joined at build time.
 
 export interface CorsPlan {
-  /** The preflight answer, or null when `req` is not a preflight. */
-  preflight(req: Request): Response | null;
+  /**
+   * The preflight answer's headers (status 200, empty body), or null when the
+   * request is not a preflight. A new list per preflight only.
+   */
+  preflight<H>(method: string, h: H, ops: HeaderOps<H>): [string, string][] | null;
   /** True when responses need the request's Origin. */
   readonly needsOrigin: boolean;
   /** Adds the CORS response headers for a request that carried `origin`. */
-  applyResponse(headers: Headers, origin: string | null): void;
+  applyResponse<H>(h: H, ops: HeaderOps<H>, origin: string | null): void;
 }
 
 /** Traefik's HasCorsHeadersDefined: any CORS option turns preflight handling on. */
@@ -34,39 +38,40 @@ export function compileCors(o: HeadersOptions): CorsPlan | null {
   const allowed = originMatcher(o.accessControlAllowOriginList, o.accessControlAllowOriginListRegex);
 
   const preflightStatic: [string, string][] = [];
-  if (o.accessControlAllowCredentials) preflightStatic.push(["access-control-allow-credentials", "true"]);
+  if (o.accessControlAllowCredentials) preflightStatic.push(["Access-Control-Allow-Credentials", "true"]);
   const allowHeaders = o.accessControlAllowHeaders.join(",");
-  if (allowHeaders) preflightStatic.push(["access-control-allow-headers", allowHeaders]);
+  if (allowHeaders) preflightStatic.push(["Access-Control-Allow-Headers", allowHeaders]);
   const allowMethods = o.accessControlAllowMethods.join(",");
-  if (allowMethods) preflightStatic.push(["access-control-allow-methods", allowMethods]);
+  if (allowMethods) preflightStatic.push(["Access-Control-Allow-Methods", allowMethods]);
   // Traefik always sends Max-Age on a preflight, "0" included.
   const maxAge = String(o.accessControlMaxAge);
 
-  const responseStatic: [string, string][] = [];
-  if (o.accessControlAllowCredentials) responseStatic.push(["access-control-allow-credentials", "true"]);
-  if (o.accessControlExposeHeaders.length) responseStatic.push(["access-control-expose-headers", o.accessControlExposeHeaders.join(",")]);
+  const responseStatic: FixedHeader[] = [];
+  if (o.accessControlAllowCredentials) responseStatic.push(fixed("Access-Control-Allow-Credentials", "true"));
+  if (o.accessControlExposeHeaders.length) responseStatic.push(fixed("Access-Control-Expose-Headers", o.accessControlExposeHeaders.join(",")));
   const addVary = o.addVaryHeader;
   const needsOrigin = allowed !== null;
 
   return {
     needsOrigin,
-    preflight(req) {
-      if (req.method !== "OPTIONS") return null;
-      const origin = req.headers.get("origin");
-      if (!origin || !req.headers.get("access-control-request-method")) return null;
-      const headers = new Headers(preflightStatic);
+    preflight(method, h, ops) {
+      if (method !== "OPTIONS") return null;
+      const origin = ops.get(h, "origin");
+      if (!origin || !ops.get(h, "access-control-request-method")) return null;
+      // Fresh pairs: a later step may edit the answer's list in place.
+      const headers = preflightStatic.map(([k, v]): [string, string] => [k, v]);
       const match = allowed?.(origin);
-      if (match) headers.set("access-control-allow-origin", match);
-      headers.set("access-control-max-age", maxAge);
-      return new Response(null, { status: 200, headers });
+      if (match) headers.push(["Access-Control-Allow-Origin", match]);
+      headers.push(["Access-Control-Max-Age", maxAge]);
+      return headers;
     },
-    applyResponse(headers, origin) {
+    applyResponse(h, ops, origin) {
       if (allowed) {
         const match = allowed(origin ?? "");
-        if (match) headers.set("access-control-allow-origin", match);
+        if (match) ops.set(h, "access-control-allow-origin", "Access-Control-Allow-Origin", match);
       }
-      for (let i = 0; i < responseStatic.length; i++) headers.set(responseStatic[i][0], responseStatic[i][1]);
-      if (addVary) addVaryOrigin(headers);
+      setAll(h, ops, responseStatic);
+      if (addVary) addVaryOrigin(h, ops);
     },
   };
 }
@@ -97,12 +102,12 @@ function originMatcher(list: string[], regexes: RegExp[]): ((origin: string) => 
  * Appends Origin to Vary. Traefik skips only a Vary that is exactly "Origin";
  * Sluice also skips one that already lists it (no "Origin,Origin").
  */
-function addVaryOrigin(headers: Headers): void {
-  const vary = headers.get("vary");
+function addVaryOrigin<H>(h: H, ops: HeaderOps<H>): void {
+  const vary = ops.get(h, "vary");
   if (!vary) {
-    headers.set("vary", "Origin");
+    ops.set(h, "vary", "Vary", "Origin");
     return;
   }
   if (vary.split(",").some((t) => t.trim().toLowerCase() === "origin" || t.trim() === "*")) return;
-  headers.set("vary", `${vary},Origin`);
+  ops.set(h, "vary", "Vary", `${vary},Origin`);
 }

@@ -1,6 +1,7 @@
 import { portOf } from "../../server/forwarded-headers.ts";
 import type { ConnInfo } from "../../server/handler.ts";
 import type { RequestContext } from "../../server/request-context.ts";
+import type { HeaderOps } from "./header-ops.ts";
 
 // hostsProxyHeaders and sslProxyHeaders read request headers such as
 // X-Forwarded-Host / X-Forwarded-Proto. In Traefik the entrypoint has already
@@ -10,7 +11,8 @@ import type { RequestContext } from "../../server/request-context.ts";
 // value Traefik's would have seen: a client cannot claim "https" or another
 // host through a spoofed header.
 
-export type HeaderView = (req: Request, ctx: RequestContext, conn: ConnInfo) => string | null;
+/** Reads one request header (on either form's header store) as Traefik's middleware would see it. */
+export type HeaderView = <H>(h: H, ops: HeaderOps<H>, ctx: RequestContext, conn: ConnInfo) => string | null;
 
 type Own = (ctx: RequestContext, conn: ConnInfo) => string | null;
 
@@ -37,12 +39,12 @@ export function isTrustedPeer(conn: ConnInfo): boolean {
 export function headerView(name: string, setByConfig: boolean): HeaderView {
   const lower = name.toLowerCase();
   const own = OWN_VALUES[lower];
-  if (!own || setByConfig) return (req) => req.headers.get(lower);
+  if (!own || setByConfig) return (h, ops) => ops.get(h, lower);
   if (lower === "x-forwarded-for") {
-    return (req, ctx, conn) => {
-      const prior = isTrustedPeer(conn) ? req.headers.get(lower) : null;
+    return (h, ops, _ctx, conn) => {
+      const prior = isTrustedPeer(conn) ? ops.get(h, lower) : null;
       return prior ? `${prior}, ${conn.clientIp}` : conn.clientIp;
     };
   }
-  return (req, ctx, conn) => (isTrustedPeer(conn) ? req.headers.get(lower) : null) ?? own(ctx, conn);
+  return (h, ops, ctx, conn) => (isTrustedPeer(conn) ? ops.get(h, lower) : null) ?? own(ctx, conn);
 }

@@ -1,19 +1,23 @@
-import type { Handler } from "../../server/handler.ts";
+import type { ConnInfo, Handler, RawMiddleware } from "../../server/handler.ts";
+import type { HeaderList } from "../../server/raw/http1-head.ts";
+import type { RequestContext } from "../../server/request-context.ts";
 import { OptionReader } from "../options.ts";
+import { answerRaw } from "../raw-view.ts";
 import { registerMiddleware } from "../registry.ts";
 import { compileCors } from "./cors.ts";
+import { applyEdits, HEADERS_OPS, LIST_OPS, toEdits, type HeaderOps } from "./header-ops.ts";
 import { readHeadersOptions } from "./options.ts";
-import { compileSecure } from "./secure.ts";
+import { compileSecure, pathAndQuery, refusalAnswer, type SecureAnswer, type SecureRefusal } from "./secure.ts";
 
 // headers: custom request/response headers, CORS and security headers, in
 // Traefik's order. On the way in: a CORS preflight is answered here, then the
 // custom request headers are set, then the secure checks run (allowed hosts,
 // https detection) and see those custom headers. On the way out: security
 // headers first, then custom response headers (which can override or remove
-// them), then CORS headers. Request and response headers are edited in place:
-// no new Request or Response per request.
-
-type Edit = readonly [name: string, value: string | null];
+// them), then CORS headers. Headers are edited in place: no new Request or
+// Response per request. Both forms run the same plan over HeaderOps; the raw
+// form edits the request's HeaderList and the response head through
+// ex.onResponseHead, with no allocation unless CORS needs the Origin.
 
 registerMiddleware("headers", (options) => {
   const o = new OptionReader(options);
@@ -21,8 +25,6 @@ registerMiddleware("headers", (options) => {
   o.finish();
   if (o.hasErrors()) return { errors: o.problems };
 
-  const toEdits = (map: Record<string, string>): Edit[] =>
-    Object.entries(map).map(([name, value]) => [name.toLowerCase(), value === "" ? null : value] as const);
   const requestEdits = toEdits(opts.customRequestHeaders);
   const responseEdits = toEdits(opts.customResponseHeaders);
   const cors = compileCors(opts);
@@ -35,50 +37,79 @@ registerMiddleware("headers", (options) => {
   const corsOrigin = cors !== null && cors.needsOrigin;
   const touchesResponse = responseEdits.length > 0 || cors !== null || (secure?.hasResponseHeaders ?? false);
 
-  const applyResponse = (headers: Headers, ssl: boolean, origin: string | null) => {
-    secure?.applyResponse(headers, ssl);
-    applyEdits(headers, responseEdits);
-    cors?.applyResponse(headers, origin);
+  const applyResponse = <H>(h: H, ops: HeaderOps<H>, ssl: boolean, origin: string | null) => {
+    secure?.applyResponse(h, ops, ssl);
+    applyEdits(h, ops, responseEdits);
+    cors?.applyResponse(h, ops, origin);
   };
+
+  /** The way in, shared: an answer of its own, or whether the request counts as https. */
+  const inbound = <H>(method: string, h: H, ops: HeaderOps<H>, ctx: RequestContext, conn: ConnInfo): Verdict => {
+    if (cors !== null) {
+      const headers = cors.preflight(method, h, ops);
+      if (headers) return { status: 200, headers };
+    }
+    if (requestEdits.length > 0) applyEdits(h, ops, requestEdits);
+    return secure === null ? false : secure.check(h, ops, ctx, conn);
+  };
+
   const finish = (res: Response, ssl: boolean, origin: string | null): Response => {
     if (!res) return res; // upgraded to a WebSocket on the serve front: no response object
     try {
-      applyResponse(res.headers, ssl, origin);
+      applyResponse(res.headers, HEADERS_OPS, ssl, origin);
       return res;
     } catch {
       // Headers guarded as immutable: answer with a copy instead.
       const copy = new Response(res.body, { status: res.status, statusText: res.statusText, headers: new Headers(res.headers) });
-      applyResponse(copy.headers, ssl, origin);
+      applyResponse(copy.headers, HEADERS_OPS, ssl, origin);
       return copy;
     }
   };
 
-  return {
-    warnings: o.problems,
-    middleware: (next): Handler => (req, ctx, conn) => {
-      if (cors !== null) {
-        const preflight = cors.preflight(req);
-        if (preflight) return preflight;
-      }
-      if (requestEdits.length > 0) applyEdits(req.headers, requestEdits);
-      let ssl = false;
-      if (secure !== null) {
-        const verdict = secure.check(req, ctx, conn);
-        if (verdict instanceof Response) return verdict;
-        ssl = verdict;
-      }
-      if (!touchesResponse) return next(req, ctx, conn);
-      const origin = corsOrigin ? req.headers.get("origin") : null;
-      const out = next(req, ctx, conn);
-      return out instanceof Promise ? out.then((res) => finish(res, ssl, origin)) : finish(out, ssl, origin);
-    },
+  const middleware = (next: Handler): Handler => (req, ctx, conn) => {
+    const verdict = inbound(req.method, req.headers, HEADERS_OPS, ctx, conn);
+    if (typeof verdict !== "boolean") return toResponse(answerOf(verdict, pathAndQuery(req.url)));
+    if (!touchesResponse) return next(req, ctx, conn);
+    const origin = corsOrigin ? req.headers.get("origin") : null;
+    const out = next(req, ctx, conn);
+    return out instanceof Promise ? out.then((res) => finish(res, verdict, origin)) : finish(out, verdict, origin);
   };
+
+  // Response hooks that need no request value are built once.
+  const hookPlain = (_status: number, h: HeaderList) => applyResponse(h, LIST_OPS, false, null);
+  const hookSsl = (_status: number, h: HeaderList) => applyResponse(h, LIST_OPS, true, null);
+  const raw: RawMiddleware = (next) => (ex, ctx, conn, done) => {
+    const h = ex.head.headers;
+    const verdict = inbound(ex.head.method, h, LIST_OPS, ctx, conn);
+    if (typeof verdict !== "boolean") {
+      const a = answerOf(verdict, ctx.forwardPath ?? ctx.path);
+      return answerRaw(ex, ctx, a.status, a.reason, a.headers, a.body, done);
+    }
+    if (touchesResponse) {
+      const origin = corsOrigin ? LIST_OPS.get(h, "origin") : null;
+      if (origin === null) ex.onResponseHead(verdict ? hookSsl : hookPlain);
+      else ex.onResponseHead((_status, list) => applyResponse(list, LIST_OPS, verdict, origin));
+    }
+    next(ex, ctx, conn, done);
+  };
+
+  return { warnings: o.problems, middleware, raw };
 });
 
-function applyEdits(headers: Headers, edits: readonly Edit[]): void {
-  for (let i = 0; i < edits.length; i++) {
-    const [name, value] = edits[i];
-    if (value === null) headers.delete(name);
-    else headers.set(name, value);
-  }
+/** A CORS preflight, answered 200 with an empty body. */
+interface Preflight {
+  status: 200;
+  headers: [string, string][];
+}
+
+/** What the way in decided: answer (preflight, bad host, redirect) or go on, over https or not. */
+type Verdict = boolean | SecureRefusal | Preflight;
+
+/** `pathAndQuery` is the request's as it would be forwarded now (for a redirect's Location). */
+function answerOf(v: SecureRefusal | Preflight, pathAndQuery: string): SecureAnswer {
+  return "headers" in v ? { status: 200, reason: "OK", headers: v.headers, body: "" } : refusalAnswer(v, pathAndQuery);
+}
+
+function toResponse(a: SecureAnswer): Response {
+  return new Response(a.body === "" ? null : a.body, { status: a.status, headers: a.headers });
 }
