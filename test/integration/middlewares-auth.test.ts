@@ -1,4 +1,7 @@
-// basicAuth, digestAuth and forwardAuth through the real Sluice process.
+// basicAuth, digestAuth and forwardAuth through the real Sluice process. The
+// basicAuth and digestAuth routers' chains hold only kinds with a raw form
+// (also ipAllowList), so the raw front (default) serves them with their raw
+// forms; SLUICE_FRONT=serve runs the Request forms.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
 import { createHash } from "node:crypto";
@@ -7,6 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitFor } from "../harness/ports.ts";
 import { startSluice, type RunningSluice } from "../harness/sluice.ts";
+
+/** The raw forms write the reason phrase, the raw front's Request bridge none: seeing it proves the raw form answered. */
+const RAW_FRONT = process.env.SLUICE_FRONT !== "serve";
+const expectRawReason = (res: Response, reason: string) => {
+  if (RAW_FRONT) expect(res.statusText).toBe(reason);
+};
 
 const md5 = (s: string) => createHash("md5").update(s).digest("hex");
 // openssl passwd -apr1 -salt saltsalt p@ssw0rd
@@ -54,6 +63,14 @@ http:
       rule: "Host(\`apr.test\`)"
       middlewares: [file-users]
       service: echo
+    basic-chain:
+      rule: "Host(\`chain.test\`)"
+      middlewares: [local-only, bcrypt-users]
+      service: echo
+    basic-walled:
+      rule: "Host(\`walled.test\`)"
+      middlewares: [ten-only, bcrypt-users]
+      service: echo
     digest:
       rule: "Host(\`digest.test\`)"
       middlewares: [digest-users]
@@ -63,6 +80,10 @@ http:
       middlewares: [forward]
       service: echo
   middlewares:
+    local-only:
+      ipAllowList: { sourceRange: ["127.0.0.1/32"] }
+    ten-only:
+      ipAllowList: { sourceRange: ["10.0.0.0/8"] }
     bcrypt-users:
       basicAuth:
         users: ["carol:${bcrypt}"]
@@ -115,8 +136,36 @@ describe("basicAuth", () => {
   ])("%s gives %p", async (_, authorization, status) => {
     const { res, json } = await get("basic.test", "/b", authorization ? { authorization } : {});
     expect(res.status).toBe(status);
-    if (status === 401) expect(res.headers.get("www-authenticate")).toBe('Basic realm="Staff only"');
-    else expect(json!.headers.authorization).toBe(authorization!);
+    if (status === 401) {
+      expect(res.headers.get("www-authenticate")).toBe('Basic realm="Staff only"');
+      expectRawReason(res, "Unauthorized");
+    } else expect(json!.headers.authorization).toBe(authorization!);
+  });
+
+  test("a repeated good login (remembered) and then a wrong one", async () => {
+    const good = basic("carol", "bc-secret");
+    for (let i = 0; i < 3; i++) expect((await get("basic.test", "/again", { authorization: good })).res.status).toBe(200);
+    expect((await get("basic.test", "/again", { authorization: basic("carol", "bc-secreT") })).res.status).toBe(401);
+  });
+
+  test("behind ipAllowList: the allowed peer logs in, and its user reaches the access log", async () => {
+    const refused = await get("chain.test", "/chain-user");
+    expect(refused.res.status).toBe(401);
+    expect(refused.text).toBe("401 Unauthorized\n");
+    const { res, json } = await get("chain.test", "/chain-user", { authorization: basic("carol", "bc-secret") });
+    expect(res.status).toBe(200);
+    expect(json!.path).toBe("/chain-user");
+    const logged = await waitFor(() => /127\.0\.0\.1 - carol \[[^\]]+\] "GET \/chain-user HTTP\/1\.1" 200 /.test(sluice.output()), 3000);
+    expect(logged).toBe(true);
+  });
+
+  test("behind ipAllowList: a refused peer gets 403 before any login", async () => {
+    const { res, text } = await get("walled.test", "/walled", { authorization: basic("carol", "bc-secret") });
+    expect(res.status).toBe(403);
+    expect(text).toBe("Forbidden\n");
+    expectRawReason(res, "Forbidden");
+    // No user was named: the access log line has "-" for it.
+    expect(await waitFor(() => /127\.0\.0\.1 - - \[[^\]]+\] "GET \/walled HTTP\/1\.1" 403 /.test(sluice.output()), 3000)).toBe(true);
   });
 
   test("apr1 usersFile user, headerField and removeHeader", async () => {
@@ -139,6 +188,7 @@ describe("digestAuth", () => {
     const path = "/d/page?x=1";
     const first = await get("digest.test", path);
     expect(first.res.status).toBe(401);
+    expectRawReason(first.res, "Unauthorized");
     const challenge = first.res.headers.get("www-authenticate")!;
     expect(challenge).toStartWith('Digest realm="traefik"');
     const field = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(challenge)![1];

@@ -1,8 +1,10 @@
 // ipAllowList / ipWhiteList, rateLimit and inFlightReq through the real Sluice
 // process, with a Bun.serve backend whose slow responses the test controls.
+// Every router's chain holds only these kinds, so on the raw front (default)
+// their raw forms serve it; with SLUICE_FRONT=serve, their Request forms.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
-import { waitFor } from "../harness/ports.ts";
+import { freePort, waitFor } from "../harness/ports.ts";
 import { startSluice, type RunningSluice } from "../harness/sluice.ts";
 
 let sluice: RunningSluice;
@@ -10,6 +12,14 @@ let backend: Server<undefined>;
 /** Open /slow bodies; the test ends them with finishSlow(). */
 const slowBodies: ReadableStreamDefaultController<Uint8Array>[] = [];
 const encoder = new TextEncoder();
+/**
+ * The raw forms write the reason phrase; the Request bridge of the raw front
+ * writes none. Seeing it on the raw front proves the raw form answered.
+ */
+const RAW_FRONT = process.env.SLUICE_FRONT !== "serve";
+function expectRawReason(res: Response, reason: string): void {
+  if (RAW_FRONT) expect(res.statusText).toBe(reason);
+}
 
 function finishSlow(): void {
   for (const c of slowBodies.splice(0)) {
@@ -42,13 +52,14 @@ beforeAll(async () => {
     },
   });
   const url = `http://127.0.0.1:${backend.port}`;
-  const router = (name: string, host: string, mw: string) =>
-    `    ${name}:\n      rule: "Host(\`${host}\`)"\n      middlewares: [${mw}]\n      service: app\n`;
+  const deadUrl = `http://127.0.0.1:${await freePort()}`; // nothing listens: 502
+  const router = (name: string, host: string, mw: string, service = "app") =>
+    `    ${name}:\n      rule: "Host(\`${host}\`)"\n      middlewares: [${mw}]\n      service: ${service}\n`;
   sluice = await startSluice({
     files: {
       "traffic.yml": `http:
   routers:
-${router("allowed", "allowed.test", "local-only")}${router("refused", "refused.test", "ten-only")}${router("refused-404", "refused404.test", "ten-only-404")}${router("spoofed", "spoofed.test", "ten-by-xff")}${router("limited", "limited.test", "three-per-minute")}${router("single", "single.test", "one-at-a-time")}
+${router("allowed", "allowed.test", "local-only")}${router("refused", "refused.test", "ten-only")}${router("refused-404", "refused404.test", "ten-only-404")}${router("spoofed", "spoofed.test", "ten-by-xff")}${router("limited", "limited.test", "three-per-minute")}${router("single", "single.test", "one-at-a-time")}${router("keyed", "keyed.test", "one-per-key")}${router("guarded", "guarded.test", "local-only, two-per-minute, one-at-a-time")}${router("single-limited", "single-limited.test", "one-at-a-time, one-per-minute")}${router("single-dead", "single-dead.test", "one-at-a-time", "dead")}
   middlewares:
     local-only:
       ipAllowList: { sourceRange: ["127.0.0.1/32"] }
@@ -62,10 +73,19 @@ ${router("allowed", "allowed.test", "local-only")}${router("refused", "refused.t
       rateLimit: { average: 1, period: 1m, burst: 3 }
     one-at-a-time:
       inFlightReq: { amount: 1 }
+    one-per-key:
+      rateLimit: { average: 1, period: 1m, burst: 1, sourceCriterion: { requestHeaderName: X-Api-Key } }
+    two-per-minute:
+      rateLimit: { average: 1, period: 1m, burst: 2 }
+    one-per-minute:
+      rateLimit: { average: 1, period: 1m, burst: 1 }
   services:
     app:
       loadBalancer:
         servers: [{ url: "${url}" }]
+    dead:
+      loadBalancer:
+        servers: [{ url: "${deadUrl}" }]
 `,
     },
   });
@@ -92,6 +112,14 @@ describe("ipAllowList / ipWhiteList", () => {
     const res = await get(host, "/", { headers });
     expect(res.status).toBe(status);
     expect((await res.text()).trim()).toBe(body);
+    if (status !== 200) expectRawReason(res, body);
+    if (status !== 200) expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+  });
+
+  test("HEAD gets the refusal's status and no body", async () => {
+    const res = await get("refused.test", "/", { method: "HEAD" });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toBe("");
   });
 });
 
@@ -109,6 +137,30 @@ describe("rateLimit", () => {
     // One token a minute: the next is ~60 s away, rounded up to whole seconds.
     expect(Number(refused!.headers.get("retry-after"))).toBeOneOf([59, 60]);
     expect(refused!.headers.get("x-retry-in")).toMatch(/^(59\.\d+s|1m0s)$/);
+    expectRawReason(refused!, "Too Many Requests");
+  });
+
+  test("requestHeaderName: each key has its own bucket", async () => {
+    const statuses: number[] = [];
+    for (const key of ["k1", "k1", "k2"]) {
+      const res = await get("keyed.test", "/", { headers: { "x-api-key": key } });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([200, 429, 200]);
+  });
+
+  test("a chain of ipAllowList, rateLimit and inFlightReq: the limit answers in the middle", async () => {
+    const got: [number, string | null][] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await get("guarded.test");
+      got.push([res.status, res.headers.get("retry-after")]);
+      await res.arrayBuffer();
+    }
+    expect(got[0]).toEqual([200, null]);
+    expect(got[1]).toEqual([200, null]);
+    expect(got[2][0]).toBe(429);
+    expect(Number(got[2][1])).toBeGreaterThan(0);
   });
 });
 
@@ -148,5 +200,28 @@ describe("inFlightReq", () => {
     }, 3000, 50);
     expect(freed).toBe(true);
     finishSlow();
+  });
+});
+
+describe("inFlightReq frees its slot whenever the response is over", () => {
+  test("when a later middleware answers (rateLimit's 429)", async () => {
+    // The inFlightReq 429 has no Retry-After; rateLimit's has. A leaked slot would turn the third into the former.
+    const got: [number, string | null][] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await get("single-limited.test");
+      got.push([res.status, res.headers.get("retry-after")]);
+      await res.arrayBuffer();
+    }
+    expect(got.map(([s]) => s)).toEqual([200, 429, 429]);
+    expect(got[1][1]).not.toBeNull();
+    expect(got[2][1]).not.toBeNull();
+  });
+
+  test("when the upstream cannot be reached (502)", async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await get("single-dead.test");
+      await res.arrayBuffer();
+      expect(res.status).toBe(502);
+    }
   });
 });

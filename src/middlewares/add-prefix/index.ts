@@ -1,8 +1,10 @@
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
-import { withPath } from "../request-rewrite.ts";
+import { escapePathChars, pathRewriteForms } from "../replace-path/path-rewrite.ts";
 
-// addPrefix: prepends `prefix` to the request path before it goes on.
+// addPrefix: prepends `prefix` to the request path before it goes on. The
+// prefix is escaped once, at build time, so a "#" or "?" in it stays part of
+// the path (as in Traefik) instead of starting a fragment or a query.
 registerMiddleware("addPrefix", (options) => {
   const o = new OptionReader(options);
   const prefix = o.string("prefix", { required: true });
@@ -10,11 +12,6 @@ registerMiddleware("addPrefix", (options) => {
   if (o.hasErrors() || prefix === undefined) return { errors: o.problems };
   if (!prefix.startsWith("/")) o.error("prefix", `must start with "/", got ${JSON.stringify(prefix)}`);
   if (o.hasErrors()) return { errors: o.problems };
-  return {
-    warnings: o.problems,
-    middleware: (next) => (req, ctx, conn) => {
-      const url = new URL(req.url);
-      return next(withPath(req, prefix + url.pathname, url.search), ctx, conn);
-    },
-  };
+  const escaped = escapePathChars(prefix);
+  return { warnings: o.problems, ...pathRewriteForms((path) => ({ path: escaped + path })) };
 });

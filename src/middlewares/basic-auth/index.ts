@@ -1,22 +1,20 @@
+import type { ConnInfo } from "../../server/handler.ts";
+import type { RawExchange } from "../../server/raw/connection.ts";
+import type { RequestContext } from "../../server/request-context.ts";
 import { readHtpasswd } from "../auth/htpasswd.ts";
-import { afterLogin, DEFAULT_REALM, quoted, unauthorized } from "../auth/challenge.ts";
+import { afterLogin, afterLoginRaw, DEFAULT_REALM, quoted, unauthorized, unauthorizedRaw } from "../auth/challenge.ts";
 import { OptionReader } from "../options.ts";
+import { getHeader } from "../raw-view.ts";
 import { registerMiddleware } from "../registry.ts";
+import { resumeRaw } from "../source/resume-raw.ts";
+import { BasicLogins, type BasicVerdict } from "./basic-logins.ts";
+
+export { parseBasic } from "./basic-logins.ts";
 
 // basicAuth: RFC 7617 credentials checked against htpasswd users. The user
 // name goes to the access log (ClientUsername) on success and, as Traefik
-// does, also on a failed attempt.
-
-/** The user and password of a `Basic` Authorization header, or null. */
-export function parseBasic(header: string | null): { user: string; password: string } | null {
-  if (!header || header.length < 6 || header.slice(0, 6).toLowerCase() !== "basic ") return null;
-  const b64 = header.slice(6).trim();
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) return null;
-  const decoded = Buffer.from(b64, "base64").toString("utf8");
-  const colon = decoded.indexOf(":");
-  if (colon < 0) return null;
-  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
+// does, also on a failed attempt. Both forms share one BasicLogins, so a
+// login checked by either is remembered for both.
 
 registerMiddleware("basicAuth", (options) => {
   const o = new OptionReader(options);
@@ -27,15 +25,36 @@ registerMiddleware("basicAuth", (options) => {
   o.finish();
   if (o.hasErrors()) return { errors: o.problems };
   const challenge = `Basic realm=${quoted(realm)}`;
+  const logins = new BasicLogins(users);
+
   return {
     warnings: o.problems,
     middleware: (next) => async (req, ctx, conn) => {
-      const creds = parseBasic(req.headers.get("authorization"));
-      if (creds) ctx.clientUsername = creds.user;
-      if (!creds || !(await users.verify(creds.user, creds.password))) {
-        return unauthorized(challenge);
-      }
-      return next(afterLogin(req, creds.user, headerField, removeHeader), ctx, conn);
+      const pending = logins.check(req.headers.get("authorization"));
+      const verdict = pending instanceof Promise ? await pending : pending;
+      if (verdict.user !== undefined) ctx.clientUsername = verdict.user;
+      if (!verdict.ok) return unauthorized(challenge);
+      return next(afterLogin(req, verdict.user!, headerField, removeHeader), ctx, conn);
+    },
+    raw: (next) => {
+      // Built once per router, not per request: the known-login path allocates nothing.
+      const go = (verdict: BasicVerdict, ex: RawExchange, ctx: RequestContext, conn: ConnInfo, done: () => void): void => {
+        if (verdict.user !== undefined) ctx.clientUsername = verdict.user;
+        if (!verdict.ok) return unauthorizedRaw(ex, ctx, challenge, done);
+        afterLoginRaw(ex.head.headers, verdict.user!, headerField, removeHeader);
+        next(ex, ctx, conn, done);
+      };
+      return (ex, ctx, conn, done) => {
+        const pending = logins.check(getHeader(ex.head.headers, "authorization"));
+        if (!(pending instanceof Promise)) return go(pending, ex, ctx, conn, done);
+        pending.then(
+          (verdict) => resumeRaw(ex, ctx, done, () => go(verdict, ex, ctx, conn, done)),
+          (err: unknown) =>
+            resumeRaw(ex, ctx, done, () => {
+              throw err;
+            }),
+        );
+      };
     },
   };
 });

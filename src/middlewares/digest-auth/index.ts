@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { afterLogin, DEFAULT_REALM, quoted, unauthorized } from "../auth/challenge.ts";
+import { afterLogin, afterLoginRaw, DEFAULT_REALM, quoted, unauthorized, unauthorizedRaw } from "../auth/challenge.ts";
 import { readUserLines } from "../auth/users-source.ts";
 import { OptionReader } from "../options.ts";
+import { getHeader } from "../raw-view.ts";
 import { registerMiddleware } from "../registry.ts";
 import { expectedResponse, NonceSigner, parseDigestParams, sameHex } from "./digest.ts";
 
@@ -44,19 +45,35 @@ registerMiddleware("digestAuth", (options, build) => {
   const challenge = (stale: boolean) =>
     `Digest realm=${quoted(realm)}, nonce="${signer.issue()}", opaque="${opaque}", algorithm=MD5, qop="auth"${stale ? ", stale=true" : ""}`;
 
+  /** The user to log (also on a failed attempt, as Traefik) and the verdict; the same for both forms. */
+  const decide = (header: string | null, method: string, sentTarget: string, currentTarget: () => string) => {
+    const p = parseDigestParams(header);
+    const user = p?.get("username") || undefined;
+    const verdict = p && user !== undefined ? check(p, user, method, sentTarget, currentTarget) : "invalid";
+    return { user, verdict };
+  };
+
   return {
     warnings: o.problems,
     middleware: (next) => (req, ctx, conn) => {
-      const p = parseDigestParams(req.headers.get("authorization"));
-      const user = p?.get("username");
-      if (user) ctx.clientUsername = user; // as Traefik, also on a failed attempt
-      const verdict = p && user !== undefined ? check(p, user, req, ctx.path) : "invalid";
+      const { user, verdict } = decide(req.headers.get("authorization"), req.method, ctx.path, () => {
+        const url = new URL(req.url);
+        return url.pathname + url.search;
+      });
+      if (user) ctx.clientUsername = user;
       if (verdict !== "valid") return unauthorized(challenge(verdict === "expired"));
       return next(afterLogin(req, user!, headerField, removeHeader), ctx, conn);
     },
+    raw: (next) => (ex, ctx, conn, done) => {
+      const { user, verdict } = decide(getHeader(ex.head.headers, "authorization"), ex.head.method, ctx.path, () => ctx.forwardPath ?? ctx.path);
+      if (user) ctx.clientUsername = user;
+      if (verdict !== "valid") return unauthorizedRaw(ex, ctx, challenge(verdict === "expired"), done);
+      afterLoginRaw(ex.head.headers, user!, headerField, removeHeader);
+      next(ex, ctx, conn, done);
+    },
   };
 
-  function check(p: Map<string, string>, user: string, req: Request, rawTarget: string): "valid" | "expired" | "invalid" {
+  function check(p: Map<string, string>, user: string, method: string, sentTarget: string, currentTarget: () => string): "valid" | "expired" | "invalid" {
     const algorithm = p.get("algorithm") ?? "MD5"; // some clients omit it
     if (algorithm.toUpperCase() !== "MD5" || p.get("qop") !== "auth" || p.get("opaque") !== opaque) return "invalid";
     const uri = p.get("uri");
@@ -65,8 +82,8 @@ registerMiddleware("digestAuth", (options, build) => {
     const response = p.get("response");
     const ha1 = users.get(`${user}:${realm}`);
     if (!uri || !nonce || !response || !ha1 || !/^[0-9a-fA-F]{1,8}$/.test(nc)) return "invalid";
-    if (!uriMatches(uri, req, rawTarget)) return "invalid";
-    const want = expectedResponse({ ha1, method: req.method, uri, nonce, nc, cnonce: p.get("cnonce") ?? "", qop: "auth" });
+    if (!uriMatches(uri, sentTarget, currentTarget)) return "invalid";
+    const want = expectedResponse({ ha1, method, uri, nonce, nc, cnonce: p.get("cnonce") ?? "", qop: "auth" });
     if (!sameHex(want, response)) return "invalid";
     // A correct answer to an expired nonce: stale=true lets the client retry silently.
     return signer.check(nonce);
@@ -79,8 +96,6 @@ registerMiddleware("digestAuth", (options, build) => {
  * of the path; Sluice does not track nonce counts, so it stays strict to keep
  * a replayed answer bound to the one request it was made for.
  */
-function uriMatches(uri: string, req: Request, rawTarget: string): boolean {
-  if (uri === rawTarget) return true;
-  const url = new URL(req.url);
-  return uri === url.pathname + url.search;
+function uriMatches(uri: string, sentTarget: string, currentTarget: () => string): boolean {
+  return uri === sentTarget || uri === currentTarget();
 }

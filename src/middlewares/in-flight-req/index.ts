@@ -1,6 +1,6 @@
-import { answer } from "../../server/answers.ts";
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
+import { refusalResponse, refuseRaw, type Refusal } from "../source/refusal.ts";
 import { readSourceCriterion } from "../source/source-criterion.ts";
 import { once, releaseAtEnd } from "./release-at-end.ts";
 
@@ -18,21 +18,18 @@ registerMiddleware("inFlightReq", (options) => {
   if (amount !== undefined && amount < 1) o.error("amount", `expected an integer >= 1, got ${amount}`);
   if (o.hasErrors() || amount === undefined) return { errors: o.problems };
 
+  const full: Refusal = { status: 429, text: "Too Many Requests", why: `${amount} requests already in flight` };
+
+  // Each form counts on its own per router; a router is served by one form
+  // only on a given front (the raw form whenever its whole chain has one).
   return {
     warnings: o.problems,
     middleware: (next) => {
-      const inFlight = new Map<string, number>();
-      const release = (source: string) => {
-        const n = (inFlight.get(source) ?? 1) - 1;
-        if (n <= 0) inFlight.delete(source); // idle sources cost no memory
-        else inFlight.set(source, n);
-      };
+      const slots = new SourceSlots(amount);
       return async (req, ctx, conn) => {
         const source = criterion.extract(req, ctx, conn);
-        const current = inFlight.get(source) ?? 0;
-        if (current >= amount) return answer(ctx, 429, "Too Many Requests", `${amount} requests already in flight`);
-        inFlight.set(source, current + 1);
-        const done = once(() => release(source));
+        if (!slots.take(source)) return refusalResponse(ctx, full);
+        const done = once(() => slots.release(source));
         let res: Response | undefined;
         try {
           res = await next(req, ctx, conn);
@@ -50,5 +47,45 @@ registerMiddleware("inFlightReq", (options) => {
         return releaseAtEnd(res, done);
       };
     },
+    // On the raw front the response is over when `done` is called (body sent,
+    // client gone, upstream failed, tunnel closed): the slot is freed then.
+    raw: (next) => {
+      const slots = new SourceSlots(amount);
+      return (ex, ctx, conn, done) => {
+        const source = criterion.rawExtract(ex.head.headers, ctx, conn);
+        if (!slots.take(source)) return refuseRaw(ex, ctx, full, done);
+        const release = once(() => slots.release(source));
+        try {
+          next(ex, ctx, conn, () => {
+            release();
+            done();
+          });
+        } catch (err) {
+          release();
+          throw err;
+        }
+      };
+    },
   };
 });
+
+/** In-flight counts per source; idle sources cost no memory. */
+class SourceSlots {
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly amount: number) {}
+
+  /** Takes a slot for `source`; false when all `amount` are in use. */
+  take(source: string): boolean {
+    const current = this.counts.get(source) ?? 0;
+    if (current >= this.amount) return false;
+    this.counts.set(source, current + 1);
+    return true;
+  }
+
+  release(source: string): void {
+    const n = (this.counts.get(source) ?? 1) - 1;
+    if (n <= 0) this.counts.delete(source);
+    else this.counts.set(source, n);
+  }
+}

@@ -1,9 +1,9 @@
 import { IpRangeList } from "../../net/ip-range.ts";
-import { answer } from "../../server/answers.ts";
 import { OptionReader } from "../options.ts";
 import { registerMiddleware, type MiddlewareFactory } from "../registry.ts";
 import { readIpStrategy } from "../source/ip-strategy.ts";
-import { statusText } from "./status-text.ts";
+import { refusalResponse, refuseRaw, type Refusal } from "../source/refusal.ts";
+import { statusText } from "../source/status-text.ts";
 
 // ipAllowList (v3) and ipWhiteList (its v2 name, deprecated in v3): lets a
 // request through only when the client address, chosen by ipStrategy, is in
@@ -26,23 +26,24 @@ const ipAllowList: MiddlewareFactory = (options) => {
   }
   // 0 is Go's "unset": the default applies.
   const status = code === undefined || code === 0 ? 403 : code;
-  const text = statusText(status);
-  if (text === undefined) o.error("rejectStatusCode", `expected an HTTP status code between 200 and 599, got ${status}`);
+  const reason = statusText(status);
+  if (reason === undefined) o.error("rejectStatusCode", `expected an HTTP status code between 200 and 599, got ${status}`);
   if (o.hasErrors()) return { errors: o.problems };
 
-  const body = NULL_BODY.has(status) ? null : `${text}`;
+  const text = NULL_BODY.has(status) ? null : `${reason}`;
+  /** Null when `ip` may pass, else the answer (the same for both forms). */
+  const refusalFor = (ip: string): Refusal | null =>
+    ip !== "" && list.contains(ip) ? null : { status, text, why: `client IP ${ip === "" ? "(none)" : ip} is not in the allow list` };
   return {
     warnings: o.problems,
     middleware: (next) => (req, ctx, conn) => {
-      const ip = strategy.clientIp(req, conn);
-      if (ip !== "" && list.contains(ip)) return next(req, ctx, conn);
-      const why = `client IP ${ip === "" ? "(none)" : ip} is not in the allow list`;
-      if (body === null) {
-        ctx.error = why;
-        ctx.downstreamStatus = status;
-        return new Response(null, { status });
-      }
-      return answer(ctx, status, body, why);
+      const refusal = refusalFor(strategy.clientIp(req, conn));
+      return refusal === null ? next(req, ctx, conn) : refusalResponse(ctx, refusal);
+    },
+    raw: (next) => (ex, ctx, conn, done) => {
+      const refusal = refusalFor(strategy.rawClientIp(ex.head.headers, conn));
+      if (refusal === null) next(ex, ctx, conn, done);
+      else refuseRaw(ex, ctx, refusal, done);
     },
   };
 };

@@ -1,7 +1,7 @@
-import { answer } from "../../server/answers.ts";
-import type { RequestContext } from "../../server/request-context.ts";
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
+import { refusalResponse, refuseRaw, type Refusal } from "../source/refusal.ts";
+import { resumeRaw } from "../source/resume-raw.ts";
 import { readSourceCriterion } from "../source/source-criterion.ts";
 import { formatGoDuration } from "./go-duration.ts";
 import { TokenBuckets } from "./token-buckets.ts";
@@ -43,25 +43,43 @@ registerMiddleware("rateLimit", (options) => {
   if (o.hasErrors()) return { errors: o.problems };
 
   const settings = rateLimitSettings(average, period === undefined || period === 0 ? 1000 : period, burst);
-  if (settings.ratePerSecond === 0) return { warnings: o.problems, middleware: (next) => next };
+  if (settings.ratePerSecond === 0) return { warnings: o.problems, middleware: (next) => next, raw: (next) => next };
+  const newBuckets = () => new TokenBuckets(settings.ratePerSecond / 1000, settings.burst, settings.maxDelayMs);
 
+  // Each form gets its own buckets per router; a router is served by one form
+  // only on a given front (the raw form whenever its whole chain has one).
   return {
     warnings: o.problems,
     middleware: (next) => {
-      const buckets = new TokenBuckets(settings.ratePerSecond / 1000, settings.burst, settings.maxDelayMs);
+      const buckets = newBuckets();
       return (req, ctx, conn) => {
         const wait = buckets.take(criterion.extract(req, ctx, conn), performance.now());
         if (wait === 0) return next(req, ctx, conn);
         if (wait > 0) return Bun.sleep(wait).then(() => next(req, ctx, conn));
-        return tooManyRequests(ctx, -wait);
+        return refusalResponse(ctx, tooManyRequests(-wait));
+      };
+    },
+    raw: (next) => {
+      const buckets = newBuckets();
+      return (ex, ctx, conn, done) => {
+        const wait = buckets.take(criterion.rawExtract(ex.head.headers, ctx, conn), performance.now());
+        if (wait === 0) return next(ex, ctx, conn, done);
+        if (wait > 0) return void setTimeout(() => resumeRaw(ex, ctx, done, () => next(ex, ctx, conn, done)), wait);
+        refuseRaw(ex, ctx, tooManyRequests(-wait), done);
       };
     },
   };
 });
 
-function tooManyRequests(ctx: RequestContext, retryInMs: number): Response {
-  const res = answer(ctx, 429, "Too Many Requests", "rate limit exceeded");
-  res.headers.set("retry-after", String(Math.ceil(retryInMs / 1000)));
-  res.headers.set("x-retry-in", formatGoDuration(retryInMs * 1e6));
-  return res;
+/** 429 with Retry-After (whole seconds, rounded up) and X-Retry-In (Go duration), as Traefik answers. */
+export function tooManyRequests(retryInMs: number): Refusal {
+  return {
+    status: 429,
+    text: "Too Many Requests",
+    why: "rate limit exceeded",
+    headers: [
+      ["retry-after", String(Math.ceil(retryInMs / 1000))],
+      ["x-retry-in", formatGoDuration(retryInMs * 1e6)],
+    ],
+  };
 }

@@ -2,7 +2,9 @@ import { compileGoRegexp } from "../../router/rule/go-regexp.ts";
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
 import { GoReplacer, unknownRefsWarning } from "../replace-path-regex/go-replace.ts";
-import { escapeLocation, pathAndQueryOf, redirectResponse } from "../redirect-scheme/redirect-response.ts";
+import { escapeLocation, pathAndQueryOf, rawRedirect, redirectResponse } from "../redirect-scheme/redirect-response.ts";
+import { getHeader } from "../raw-view.ts";
+import { rawUrlTarget } from "../replace-path/url-target.ts";
 
 // redirectRegex: `regex` (Go syntax) is matched against the full request URL
 // as Traefik builds it: scheme://host[:port]/path?query, with the Host header
@@ -31,15 +33,23 @@ registerMiddleware("redirectRegex", (options) => {
   const unknown = unknownRefsWarning(replacer);
   if (unknown) o.warn("replacement", unknown);
   const pattern = re;
+  /** The decision both forms share: the Location for the request's full URL, or null when it goes on. */
+  const locationFor = (url: string): string | null => {
+    if (!pattern.test(url)) return null;
+    const target = replacer.replace(url);
+    return target === url ? null : escapeLocation(target);
+  };
   return {
     warnings: o.problems,
     middleware: (next) => (req, ctx, conn) => {
-      const host = req.headers.get("host") ?? ctx.host;
-      const url = `${conn.scheme}://${host}${pathAndQueryOf(req.url)}`;
-      if (!pattern.test(url)) return next(req, ctx, conn);
-      const target = replacer.replace(url);
-      if (target === url) return next(req, ctx, conn);
-      return redirectResponse(req, ctx, escapeLocation(target), permanent);
+      const location = locationFor(`${conn.scheme}://${req.headers.get("host") ?? ctx.host}${pathAndQueryOf(req.url)}`);
+      if (location === null) return next(req, ctx, conn);
+      return redirectResponse(req, ctx, location, permanent);
+    },
+    raw: (next) => (ex, ctx, conn, done) => {
+      const location = locationFor(`${conn.scheme}://${getHeader(ex.head.headers, "host") ?? ctx.host}${rawUrlTarget(ctx)}`);
+      if (location === null) return next(ex, ctx, conn, done);
+      rawRedirect(ex, ctx, location, permanent, done);
     },
   };
 });

@@ -1,7 +1,9 @@
 import type { ConnInfo } from "../../server/handler.ts";
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
-import { pathAndQueryOf, redirectResponse } from "./redirect-response.ts";
+import { getHeader } from "../raw-view.ts";
+import { rawUrlTarget } from "../replace-path/url-target.ts";
+import { pathAndQueryOf, rawRedirect, redirectResponse } from "./redirect-response.ts";
 
 // redirectScheme (usually named "https-only"): sends the client to the same
 // host and path on `scheme` (and `port`). The request's scheme is the
@@ -33,36 +35,49 @@ registerMiddleware("redirectScheme", (options) => {
   if (o.hasErrors() || scheme === undefined) return { errors: o.problems };
   const targetPort = port ? String(Number(port)) : undefined;
   const portSuffix = targetPort && DEFAULT_PORT[scheme] !== targetPort ? `:${targetPort}` : "";
+  /** The decision both forms share: the Location's `scheme://host[:port]`, or null when the request passes. */
+  const redirectBase = (from: string, host: string): string | null => {
+    const close = host.lastIndexOf("]");
+    const colon = host.lastIndexOf(":");
+    const hasPort = colon > close;
+    if (from === scheme) {
+      if (targetPort === undefined) return null;
+      const hostPort = hasPort ? portNumber(host.slice(colon + 1)) : null;
+      if ((hostPort ?? DEFAULT_PORT[from]) === targetPort) return null;
+    }
+    return `${scheme}://${hasPort ? host.slice(0, colon) : host}${portSuffix}`;
+  };
   return {
     warnings: o.problems,
     middleware: (next) => (req, ctx, conn) => {
-      const from = requestScheme(req, conn);
-      const { hostname, port: hostPort } = splitHost(req.headers.get("host") ?? ctx.host);
-      if (from === scheme && (targetPort === undefined || (hostPort ?? DEFAULT_PORT[from]) === targetPort)) {
-        return next(req, ctx, conn);
-      }
-      return redirectResponse(req, ctx, `${scheme}://${hostname}${portSuffix}${pathAndQueryOf(req.url)}`, permanent);
+      const base = redirectBase(schemeOf(req.headers.get("x-forwarded-proto"), conn), req.headers.get("host") ?? ctx.host);
+      if (base === null) return next(req, ctx, conn);
+      return redirectResponse(req, ctx, base + pathAndQueryOf(req.url), permanent);
+    },
+    // The most common middleware of all (https-only on every plain-HTTP
+    // router): two header scans, one string, the answer written directly.
+    raw: (next) => (ex, ctx, conn, done) => {
+      const headers = ex.head.headers;
+      const base = redirectBase(schemeOf(getHeader(headers, "x-forwarded-proto"), conn), getHeader(headers, "host") ?? ctx.host);
+      if (base === null) return next(ex, ctx, conn, done);
+      rawRedirect(ex, ctx, base + rawUrlTarget(ctx), permanent, done);
     },
   };
 });
 
-/** The scheme the client used: the connection's, or a trusted peer's X-Forwarded-Proto. */
-export function requestScheme(req: Request, conn: ConnInfo): string {
-  const proto = req.headers.get("x-forwarded-proto");
+/** The scheme the client used: the connection's, or a trusted peer's X-Forwarded-Proto (`proto`). */
+export function schemeOf(proto: string | null, conn: ConnInfo): string {
   if (proto && (conn.trust.insecure || conn.trust.trusted.contains(conn.clientIp))) {
     // Several header lines arrive joined: the first one is the outermost hop's.
-    const first = proto.split(",")[0].trim().toLowerCase();
+    const comma = proto.indexOf(",");
+    const first = (comma < 0 ? proto : proto.slice(0, comma)).trim().toLowerCase();
     if (first === "http" || first === "ws") return "http";
     if (first === "https" || first === "wss") return "https";
   }
   return conn.scheme;
 }
 
-/** A Host header value split into host (IPv6 keeps its brackets) and port. */
-export function splitHost(host: string): { hostname: string; port: string | null } {
-  const close = host.lastIndexOf("]");
-  const colon = host.lastIndexOf(":");
-  if (colon < 0 || colon < close) return { hostname: host, port: null };
-  const port = host.slice(colon + 1);
-  return { hostname: host.slice(0, colon), port: /^\d+$/.test(port) ? String(Number(port)) : null };
+/** "08080" -> "8080"; null when not a number. */
+function portNumber(port: string): string | null {
+  return /^\d+$/.test(port) ? String(Number(port)) : null;
 }

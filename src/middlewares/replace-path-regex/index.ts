@@ -1,7 +1,7 @@
 import { compileGoRegexp } from "../../router/rule/go-regexp.ts";
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
-import { REPLACED_PATH, escapePathChars, forwardWithPath, hasInvalidEscape, pathOf } from "../replace-path/path-rewrite.ts";
+import { REPLACED_PATH, escapePathChars, hasInvalidEscape, pathRewriteForms } from "../replace-path/path-rewrite.ts";
 import { GoReplacer, unknownRefsWarning } from "./go-replace.ts";
 
 // replacePathRegex: when `regex` (Go syntax) matches the escaped path, every
@@ -30,17 +30,12 @@ registerMiddleware("replacePathRegex", (options) => {
   const pattern = re;
   return {
     warnings: o.problems,
-    middleware: (next) => (req, ctx, conn) => {
-      const { url, path } = pathOf(req);
-      if (!pattern.test(path)) return next(req, ctx, conn);
+    ...pathRewriteForms((path) => {
+      if (!pattern.test(path)) return null;
       const replaced = escapePathChars(replacer.replace(path));
       // Traefik unescapes the new path and answers 500 when it cannot.
-      if (hasInvalidEscape(replaced)) {
-        ctx.error = `replacePathRegex: invalid escape in ${JSON.stringify(replaced)}`;
-        ctx.downstreamStatus = 500;
-        return new Response("Internal Server Error\n", { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
-      }
-      return next(forwardWithPath(req, url, replaced, REPLACED_PATH, path), ctx, conn);
-    },
+      if (hasInvalidEscape(replaced)) return { error: `replacePathRegex: invalid escape in ${JSON.stringify(replaced)}` };
+      return { path: replaced, header: REPLACED_PATH, value: path };
+    }),
   };
 });

@@ -1,6 +1,6 @@
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
-import { REPLACED_PATH, escapePathChars, forwardWithPath, hasInvalidEscape, pathOf } from "./path-rewrite.ts";
+import { REPLACED_PATH, escapePathChars, hasInvalidEscape, pathRewriteForms } from "./path-rewrite.ts";
 
 // replacePath: every request goes on with `path` (the query is kept); the
 // original escaped path travels in X-Replaced-Path. `path` may hold escapes
@@ -18,11 +18,5 @@ registerMiddleware("replacePath", (options) => {
   }
   if (o.hasErrors() || path === undefined) return { errors: o.problems };
   const target = escapePathChars(path);
-  return {
-    warnings: o.problems,
-    middleware: (next) => (req, ctx, conn) => {
-      const { url, path: original } = pathOf(req);
-      return next(forwardWithPath(req, url, target, REPLACED_PATH, original), ctx, conn);
-    },
-  };
+  return { warnings: o.problems, ...pathRewriteForms((original) => ({ path: target, header: REPLACED_PATH, value: original })) };
 });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { IpRangeList, parseIp } from "../../net/ip-range.ts";
 import { OptionReader } from "../options.ts";
 import { testConn } from "../testing.ts";
-import { formatIpv6, ipv6SubnetOf, readIpStrategy, trustedForwardedFor } from "./ip-strategy.ts";
+import { formatIpv6, ipv6SubnetOf, readHeaderList, readIpStrategy, readRequestHeader, trustedForwardedFor } from "./ip-strategy.ts";
 
 const P = "192.0.2.9"; // the peer, unless a row says otherwise
 const insecure = { trust: { insecure: true, trusted: IpRangeList.parse([]).list } };
@@ -13,7 +13,11 @@ function pick(options: Record<string, unknown>, xff: string | null, peer = "192.
   expect(o.hasErrors()).toBe(false);
   const headers: Record<string, string> = xff === null ? {} : { "x-forwarded-for": xff };
   const conn = testConn({ clientIp: peer, ...(trusted ? insecure : {}) });
-  return strategy.clientIp(new Request("http://a.test/", { headers }), conn);
+  const viaRequest = strategy.clientIp(new Request("http://a.test/", { headers }), conn);
+  // The raw form reads the head's field list (names as sent) and must agree.
+  const viaList = strategy.rawClientIp(xff === null ? [["Host", "a.test"]] : [["Host", "a.test"], ["X-Forwarded-For", xff]], conn);
+  expect(viaList).toBe(viaRequest);
+  return viaRequest;
 }
 
 describe("ipStrategy", () => {
@@ -59,8 +63,10 @@ describe("ipStrategy", () => {
   test("a peer inside forwardedHeaders.trustedIPs is trusted", () => {
     const conn = testConn({ clientIp: "10.9.9.9", trust: { insecure: false, trusted: IpRangeList.parse(["10.0.0.0/8"]).list } });
     const req = new Request("http://a.test/", { headers: { "x-forwarded-for": "203.0.113.5" } });
-    expect(trustedForwardedFor(req, conn)).toBe("203.0.113.5");
-    expect(trustedForwardedFor(req, { ...conn, clientIp: "192.0.2.1" })).toBe("");
+    expect(trustedForwardedFor(req, readRequestHeader, conn)).toBe("203.0.113.5");
+    expect(trustedForwardedFor(req, readRequestHeader, { ...conn, clientIp: "192.0.2.1" })).toBe("");
+    expect(trustedForwardedFor([["x-FORWARDED-for", "203.0.113.5"]], readHeaderList, conn)).toBe("203.0.113.5");
+    expect(trustedForwardedFor([["x-forwarded-for", "203.0.113.5"]], readHeaderList, { ...conn, clientIp: "192.0.2.1" })).toBe("");
   });
 
   // Sluice differs on purpose: several X-Forwarded-For lines count as one comma-joined list
@@ -70,8 +76,10 @@ describe("ipStrategy", () => {
     headers.append("x-forwarded-for", "10.0.0.1");
     headers.append("x-forwarded-for", "11.0.0.1");
     const o = new OptionReader({ depth: 1 });
-    const ip = readIpStrategy(o).clientIp(new Request("http://a.test/", { headers }), testConn(insecure));
-    expect(ip).toBe("11.0.0.1");
+    const strategy = readIpStrategy(o);
+    expect(strategy.clientIp(new Request("http://a.test/", { headers }), testConn(insecure))).toBe("11.0.0.1");
+    const list: [string, string][] = [["X-Forwarded-For", "10.0.0.1"], ["x-forwarded-for", "11.0.0.1"]];
+    expect(strategy.rawClientIp(list, testConn(insecure))).toBe("11.0.0.1");
   });
 
   test.each([

@@ -1,6 +1,8 @@
 import { IpRangeList, parseIp } from "../../net/ip-range.ts";
 import type { ConnInfo } from "../../server/handler.ts";
+import type { HeaderList } from "../../server/raw/http1-head.ts";
 import type { OptionReader } from "../options.ts";
+import { getHeader } from "../raw-view.ts";
 
 // Traefik's ipStrategy: which address counts as "the client" for ipAllowList,
 // rateLimit and inFlightReq.
@@ -16,21 +18,45 @@ import type { OptionReader } from "../options.ts";
 // so the strategy reads X-Forwarded-For only when the peer is trusted
 // (entrypoint forwardedHeaders.trustedIPs or insecure), to the same effect.
 
+/** Reads one request header (values joined by ", ", as Headers.get), or null: one per request shape. */
+export type HeaderRead<H> = (headers: H, name: string) => string | null;
+
+/** Header reads of the Request form. */
+export const readRequestHeader: HeaderRead<Request> = (req, name) => req.headers.get(name);
+/** Header reads of the raw form (the request head's field list). */
+export const readHeaderList: HeaderRead<HeaderList> = getHeader;
+
 export interface IpStrategy {
-  /** The client address by this strategy; "" when there is none (Traefik then rejects or groups under ""). */
-  clientIp(req: Request, conn: ConnInfo): string;
   /** For messages and tests: "remoteAddr", "depth=2", "excludedIPs". */
   readonly kind: string;
+  /** The client address by this strategy; "" when there is none (Traefik then rejects or groups under ""). */
+  clientIpOf<H>(headers: H, read: HeaderRead<H>, conn: ConnInfo): string;
+  /** clientIpOf for the Request form. */
+  clientIp(req: Request, conn: ConnInfo): string;
+  /** clientIpOf for the raw form. */
+  rawClientIp(headers: HeaderList, conn: ConnInfo): string;
+}
+
+/** A strategy from its rule over the trusted X-Forwarded-For value ("" when untrusted, absent or not read). */
+function strategy(kind: string, readsForwardedFor: boolean, pick: (forwardedFor: string, conn: ConnInfo) => string): IpStrategy {
+  const clientIpOf = <H>(headers: H, read: HeaderRead<H>, conn: ConnInfo): string =>
+    pick(readsForwardedFor ? trustedForwardedFor(headers, read, conn) : "", conn);
+  return {
+    kind,
+    clientIpOf,
+    clientIp: (req, conn) => clientIpOf(req, readRequestHeader, conn),
+    rawClientIp: (headers, conn) => clientIpOf(headers, readHeaderList, conn),
+  };
 }
 
 /** The X-Forwarded-For value a middleware may rely on: only from a trusted peer. */
-export function trustedForwardedFor(req: Request, conn: ConnInfo): string {
+export function trustedForwardedFor<H>(headers: H, read: HeaderRead<H>, conn: ConnInfo): string {
   const trusted = conn.trust.insecure || conn.trust.trusted.contains(conn.clientIp);
-  return trusted ? (req.headers.get("x-forwarded-for") ?? "") : "";
+  return trusted ? (read(headers, "x-forwarded-for") ?? "") : "";
 }
 
 /** The peer address, as Traefik's RemoteAddrStrategy. */
-export const remoteAddrStrategy: IpStrategy = { kind: "remoteAddr", clientIp: (_req, conn) => conn.clientIp };
+export const remoteAddrStrategy: IpStrategy = strategy("remoteAddr", false, (_xff, conn) => conn.clientIp);
 
 /** Reads an `ipStrategy` block (the reader is the block itself). */
 export function readIpStrategy(o: OptionReader): IpStrategy {
@@ -62,32 +88,32 @@ export function readIpStrategy(o: OptionReader): IpStrategy {
 }
 
 export function depthStrategy(depth: number): IpStrategy {
-  return {
-    kind: `depth=${depth}`,
-    clientIp(req, conn) {
-      const entries = trustedForwardedFor(req, conn).split(",");
-      return entries.length < depth ? "" : entries[entries.length - depth]!.trim();
-    },
-  };
+  return strategy(`depth=${depth}`, true, (xff) => {
+    const entries = xff.split(",");
+    return entries.length < depth ? "" : entries[entries.length - depth]!.trim();
+  });
 }
 
 export function excludedStrategy(excluded: IpRangeList): IpStrategy {
-  return {
-    kind: "excludedIPs",
-    clientIp(req, conn) {
-      const entries = trustedForwardedFor(req, conn).split(",");
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const ip = entries[i]!.trim();
-        // An entry that is not an address is "not excluded", as in Traefik: it is returned and then fails the allow list.
-        if (ip !== "" && !excluded.contains(ip)) return ip;
-      }
-      return "";
-    },
-  };
+  return strategy("excludedIPs", true, (xff) => {
+    const entries = xff.split(",");
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const ip = entries[i]!.trim();
+      // An entry that is not an address is "not excluded", as in Traefik: it is returned and then fails the allow list.
+      if (ip !== "" && !excluded.contains(ip)) return ip;
+    }
+    return "";
+  });
 }
 
 export function withIpv6Subnet(inner: IpStrategy, bits: number): IpStrategy {
-  return { kind: `${inner.kind},ipv6Subnet=${bits}`, clientIp: (req, conn) => ipv6SubnetOf(inner.clientIp(req, conn), bits) };
+  const clientIpOf = <H>(headers: H, read: HeaderRead<H>, conn: ConnInfo) => ipv6SubnetOf(inner.clientIpOf(headers, read, conn), bits);
+  return {
+    kind: `${inner.kind},ipv6Subnet=${bits}`,
+    clientIpOf,
+    clientIp: (req, conn) => clientIpOf(req, readRequestHeader, conn),
+    rawClientIp: (headers, conn) => clientIpOf(headers, readHeaderList, conn),
+  };
 }
 
 const ALL_ONES = (1n << 128n) - 1n;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { IpRangeList } from "../../net/ip-range.ts";
 import { OptionReader } from "../options.ts";
+import { fakeExchange, rawTestContext } from "../raw-testing.ts";
 import { testConn, testContext } from "../testing.ts";
 import { readSourceCriterion, type DefaultCriterion } from "./source-criterion.ts";
 
@@ -12,7 +13,13 @@ function source(options: Record<string, unknown>, fallback: DefaultCriterion, he
   expect(o.problems.filter((p) => p.severity !== "warning")).toEqual([]);
   const req = new Request("http://a.test:8080/x", { headers: { host: "a.test:8080", ...headers } });
   const conn = testConn({ clientIp: "192.0.2.7", ...trustAll });
-  return { kind: c.kind, key: c.extract(req, testContext(req, conn), conn) };
+  const key = c.extract(req, testContext(req, conn), conn);
+  // The raw form reads the head's field list (names as sent): it must group the same way.
+  const list: [string, string][] = [["Host", "a.test:8080"], ...Object.entries(headers).map(([k, v]) => [k.toUpperCase(), v] as [string, string])];
+  const ex = fakeExchange({ host: null, path: "/x", headers: list, remoteAddress: conn.clientIp });
+  ex.head.host = "a.test:8080";
+  expect(c.rawExtract(ex.head.headers, rawTestContext(ex, conn), conn)).toBe(key);
+  return { kind: c.kind, key };
 }
 
 describe("sourceCriterion", () => {

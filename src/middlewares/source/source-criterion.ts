@@ -1,7 +1,8 @@
 import type { ConnInfo } from "../../server/handler.ts";
 import type { RequestContext } from "../../server/request-context.ts";
 import type { OptionReader } from "../options.ts";
-import { readIpStrategy, remoteAddrStrategy, type IpStrategy } from "./ip-strategy.ts";
+import type { HeaderList } from "../../server/raw/http1-head.ts";
+import { readHeaderList, readIpStrategy, readRequestHeader, remoteAddrStrategy, type HeaderRead, type IpStrategy } from "./ip-strategy.ts";
 
 // Traefik's sourceCriterion: what groups requests into one "source" for
 // rateLimit and inFlightReq. Exactly one of ipStrategy, requestHeaderName and
@@ -15,7 +16,24 @@ export type SourceExtractor = (req: Request, ctx: RequestContext, conn: ConnInfo
 export interface SourceCriterion {
   /** "ipStrategy", "requestHeaderName" or "requestHost": which criterion is in force. */
   readonly kind: "ipStrategy" | "requestHeaderName" | "requestHost";
+  /** The key over any header shape; the two forms below are this with their reader. */
+  keyOf<H>(headers: H, read: HeaderRead<H>, ctx: RequestContext, conn: ConnInfo): string;
+  /** For the Request form. */
   readonly extract: SourceExtractor;
+  /** For the raw form: reads the request head's field list. */
+  rawExtract(headers: HeaderList, ctx: RequestContext, conn: ConnInfo): string;
+}
+
+function criterion(
+  kind: SourceCriterion["kind"],
+  keyOf: <H>(headers: H, read: HeaderRead<H>, ctx: RequestContext, conn: ConnInfo) => string,
+): SourceCriterion {
+  return {
+    kind,
+    keyOf,
+    extract: (req, ctx, conn) => keyOf(req, readRequestHeader, ctx, conn),
+    rawExtract: (headers, ctx, conn) => keyOf(headers, readHeaderList, ctx, conn),
+  };
 }
 
 export type DefaultCriterion = "ipStrategy" | "requestHost";
@@ -42,15 +60,12 @@ export function readSourceCriterion(o: OptionReader, fallback: DefaultCriterion)
 }
 
 export function ipCriterion(strategy: IpStrategy): SourceCriterion {
-  return { kind: "ipStrategy", extract: (req, _ctx, conn) => strategy.clientIp(req, conn) };
+  return criterion("ipStrategy", (headers, read, _ctx, conn) => strategy.clientIpOf(headers, read, conn));
 }
 
 export function headerCriterion(name: string): SourceCriterion {
-  return { kind: "requestHeaderName", extract: (req) => req.headers.get(name) ?? "" };
+  return criterion("requestHeaderName", (headers, read) => read(headers, name) ?? "");
 }
 
 /** The Host as sent, port included (Go's req.Host). */
-export const hostCriterion: SourceCriterion = {
-  kind: "requestHost",
-  extract: (req, ctx) => req.headers.get("host") ?? ctx.host,
-};
+export const hostCriterion: SourceCriterion = criterion("requestHost", (headers, read, ctx) => read(headers, "host") ?? ctx.host);

@@ -1,7 +1,7 @@
 import { compileGoRegexp } from "../../router/rule/go-regexp.ts";
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
-import { FORWARDED_PREFIX, forwardWithPath, pathOf } from "../replace-path/path-rewrite.ts";
+import { FORWARDED_PREFIX, pathRewriteForms } from "../replace-path/path-rewrite.ts";
 
 // stripPrefixRegex: the first regex (Go syntax) whose first match is a
 // non-empty prefix of the path strips that text; X-Forwarded-Prefix carries
@@ -23,14 +23,13 @@ registerMiddleware("stripPrefixRegex", (options) => {
   if (o.hasErrors()) return { errors: o.problems };
   return {
     warnings: o.problems,
-    middleware: (next) => (req, ctx, conn) => {
-      const { url, path } = pathOf(req);
+    ...pathRewriteForms((path) => {
       for (const re of regexes) {
         const m = re.exec(path);
         if (!m || m[0] === "" || !path.startsWith(m[0])) continue;
-        return next(forwardWithPath(req, url, path.slice(m[0].length), FORWARDED_PREFIX, m[0]), ctx, conn);
+        return { path: path.slice(m[0].length), header: FORWARDED_PREFIX, value: m[0] };
       }
-      return next(req, ctx, conn);
-    },
+      return null;
+    }),
   };
 });

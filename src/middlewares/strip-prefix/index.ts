@@ -1,7 +1,6 @@
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
-import { FORWARDED_PREFIX, escapePathChars, forwardWithPath, pathOf } from "../replace-path/path-rewrite.ts";
-import { forwardTarget, setForwardTarget } from "../raw-view.ts";
+import { FORWARDED_PREFIX, escapePathChars, pathRewriteForms } from "../replace-path/path-rewrite.ts";
 
 // stripPrefix: removes the first listed prefix the path starts with and tells
 // the backend what was removed in X-Forwarded-Prefix (added, as Go's
@@ -27,23 +26,11 @@ registerMiddleware("stripPrefix", (options) => {
   if (o.hasErrors()) return { errors: o.problems };
   return {
     warnings: o.problems,
-    middleware: (next) => (req, ctx, conn) => {
-      const { url, path } = pathOf(req);
+    ...pathRewriteForms((path) => {
       for (const p of prefixes) {
-        if (!path.startsWith(p.match)) continue;
-        return next(forwardWithPath(req, url, path.slice(p.match.length), FORWARDED_PREFIX, p.header), ctx, conn);
+        if (path.startsWith(p.match)) return { path: path.slice(p.match.length), header: FORWARDED_PREFIX, value: p.header };
       }
-      return next(req, ctx, conn);
-    },
-    raw: (next) => (ex, ctx, conn, done) => {
-      const { path, search } = forwardTarget(ctx);
-      for (const p of prefixes) {
-        if (!path.startsWith(p.match)) continue;
-        setForwardTarget(ctx, path.slice(p.match.length), search);
-        ex.head.headers.push([FORWARDED_PREFIX, p.header]);
-        break;
-      }
-      next(ex, ctx, conn, done);
-    },
+      return null;
+    }),
   };
 });
