@@ -3,14 +3,14 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, ftruncateSync, rmSync, statfsSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { DOWNLOAD, H2, HANDSHAKES, HTTPS, ONE_MIB, ROUTES, TINY, UPLOAD, runAlternating, type CaseContext, type CaseSpec, type Endpoint } from "./bench/cases.ts";
+import { CHAIN, DOWNLOAD, H2, HANDSHAKES, HTTPS, ONE_MIB, ROUTES, TINY, UPLOAD, runAlternating, type CaseContext, type CaseSpec, type Endpoint } from "./bench/cases.ts";
 import { makeBenchCert, TLS_HOST } from "./bench/certs.ts";
 import { freePort, waitForHttp } from "./bench/net.ts";
 import { backendConfig, hasHttp2Directive, parseNginxVersion, proxyConfig, tlsProxyConfig, writeAndStartNginx, type NginxPaths } from "./bench/nginx.ts";
 import { parseOptions, TLS_CASES, USAGE, type BenchOptions } from "./bench/options.ts";
 import { logTail, stopAll, stopTracked, type Tracked } from "./bench/procs.ts";
 import { caseResult, formatTable, type CaseResult } from "./bench/report.ts";
-import { BENCH_HOST, routesConfig, startSluice, tlsRoutesConfig } from "./bench/sluice.ts";
+import { BENCH_HOST, CHAIN_PREFIX, chainConfig, routesConfig, startSluice, tlsRoutesConfig } from "./bench/sluice.ts";
 import { ensureTools, type Tools } from "./bench/tools.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -158,6 +158,10 @@ async function main(opts: BenchOptions): Promise<void> {
     if (!wantsSluice) log("\n== routes: skipped (Sluice only, and --only=nginx)");
     else results.push(await runRoutesCase(ctx, opts, dir, backendUrl, routeInfo));
   }
+  if (opts.cases.includes("chain")) {
+    if (!wantsSluice) log("\n== chain: skipped (Sluice only, and --only=nginx)");
+    else results.push(await runChainCase(ctx, opts, dir, backendUrl));
+  }
 
   log(`\nMedians of ${opts.rounds} round(s), ${opts.duration} s per run; ratio = subject / baseline throughput.`);
   log(formatTable(results));
@@ -231,6 +235,26 @@ async function runRoutesCase(ctx: CaseContext, opts: BenchOptions, dir: string, 
     return caseResult(ROUTES.id, ROUTES.title, ROUTES.metric, sides[0], sides[1]);
   } finally {
     for (const t of started) await stopTracked(t);
+  }
+}
+
+/** One Sluice: a route without middleware vs one through five (issue 4 asks >= 0.85x). */
+async function runChainCase(ctx: CaseContext, opts: BenchOptions, dir: string, backendUrl: string): Promise<CaseResult> {
+  log(`\n== chain: ${CHAIN.title}`);
+  const hash = await Bun.password.hash("bench-secret", { algorithm: "bcrypt", cost: 10 });
+  const port = freePort();
+  const t = await startSluice({ root: ROOT, entry: opts.sluice, dir: join(dir, "sluice-chain") }, port, chainConfig(backendUrl, `bench:${hash}`));
+  try {
+    const headers = { Authorization: `Basic ${Buffer.from("bench:bench-secret").toString("base64")}` };
+    await startChecked(t, `http://127.0.0.1:${port}${CHAIN_PREFIX}/tiny`, { headers });
+    const endpoints: Endpoint[] = [
+      { label: "no middleware", url: `http://127.0.0.1:${port}`, pid: t.pid, headers },
+      { label: "5 middlewares", url: `http://127.0.0.1:${port}${CHAIN_PREFIX}`, pid: t.pid, headers },
+    ];
+    const sides = await runAlternating(CHAIN, ctx, endpoints, opts.rounds);
+    return caseResult(CHAIN.id, CHAIN.title, CHAIN.metric, sides[0], sides[1]);
+  } finally {
+    await stopTracked(t);
   }
 }
 

@@ -103,6 +103,7 @@ export const DOWNLOAD = transferCase("1g-down", "1 GiB download (curl)", "down")
 export const UPLOAD = transferCase("1g-up", "1 GiB upload (curl -T)", "up");
 /** Same load as `tiny`, aimed at Sluice with 1 router and with 10,000. */
 export const ROUTES = wrkCase("routes", "tiny response, 10,000 routers vs 1 (Sluice only)", "routes", "/tiny", 64);
+export const CHAIN = wrkCase("chain", "tiny response, 5-middleware chain vs none (Sluice only)", "chain", "/tiny", 64);
 export const HTTPS = wrkCase("https", "HTTPS tiny response, 64 keep-alive connections", "https", "/tiny", 64, true);
 
 /** Full TLS handshakes: each connection one request with `Connection: close` (see handshake-client.ts for why not wrk). */

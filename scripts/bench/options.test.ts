@@ -6,7 +6,7 @@ describe("bench options", () => {
     const o = parseOptions([]);
     expect(o.duration).toBe(10);
     expect(o.rounds).toBe(3);
-    expect(o.cases).toEqual(["tiny", "1m", "1g", "routes", "https", "handshakes", "h2"]);
+    expect(o.cases).toEqual(["tiny", "1m", "1g", "routes", "chain", "https", "handshakes", "h2"]);
     expect(o.targets).toEqual(["nginx", "sluice"]);
     expect(o.out).toBe(".tmp/bench-result.json");
   });

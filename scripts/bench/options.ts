@@ -1,6 +1,6 @@
 // Command-line flags of `npm run bench`.
 
-export const ALL_CASES = ["tiny", "1m", "1g", "routes", "https", "handshakes", "h2"] as const;
+export const ALL_CASES = ["tiny", "1m", "1g", "routes", "chain", "https", "handshakes", "h2"] as const;
 /** Cases that need the TLS proxies (and openssl for the certificate). */
 export const TLS_CASES: readonly CaseName[] = ["https", "handshakes", "h2"];
 export type CaseName = (typeof ALL_CASES)[number];
@@ -12,7 +12,7 @@ export interface BenchOptions {
   /** Times each case alternates nginx, sluice. */
   rounds: number;
   cases: CaseName[];
-  /** Proxies to measure; `--only=nginx` skips Sluice (and the routes case). */
+  /** Proxies to measure; `--only=nginx` skips Sluice (and the routes and chain cases). */
   targets: Target[];
   /** Where the JSON result goes. */
   out: string;
@@ -28,6 +28,7 @@ export const USAGE = `Usage: bun scripts/bench.ts [flags]
   --cases=LIST     comma list of ${ALL_CASES.join(",")} (default all)
                    tiny: 64 keep-alive conns, tiny response; 1m: 1 MiB responses; 1g: 1 GiB down/up (curl)
                    routes: Sluice with 10,000 routers vs 1
+                   chain: Sluice through headers, stripPrefix, ipAllowList, rateLimit, basicAuth vs no middleware
                    https: as tiny over TLS (wrk); h2: HTTP/2 over TLS (h2load -c16 -m10)
                    handshakes: new TLS connections/s, full handshake + 1 request each
   --only=TARGET    nginx or sluice: measure one proxy only

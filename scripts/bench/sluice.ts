@@ -40,6 +40,51 @@ export function routesConfig(backendUrl: string, opts: { hostRule: boolean; extr
   return `http:\n  routers:\n${routers.join("")}  services:\n${services.join("")}`;
 }
 
+/** Where the chain case's 5-middleware router listens; it strips this prefix and forwards the rest. */
+export const CHAIN_PREFIX = "/chain";
+
+/**
+ * The chain case (issue 4's cost of a chain): `/tiny` with no middleware, and
+ * `/chain/tiny` through headers, stripPrefix, ipAllowList, rateLimit (a limit
+ * never reached) and basicAuth (bcrypt; repeated logins hit the cache), both
+ * to the same backend in one Sluice process.
+ */
+export function chainConfig(backendUrl: string, bcryptUser: string): string {
+  return `http:
+  routers:
+    plain:
+      rule: "PathPrefix(\`/tiny\`)"
+      entryPoints: [web]
+      service: bench
+    chain:
+      rule: "PathPrefix(\`${CHAIN_PREFIX}\`)"
+      entryPoints: [web]
+      service: bench
+      middlewares: [headers, strip, allow, limit, auth]
+  middlewares:
+    headers:
+      headers:
+        customRequestHeaders: {X-Bench: "1"}
+        customResponseHeaders: {X-Served-By: sluice}
+        frameDeny: true
+        contentTypeNosniff: true
+    strip:
+      stripPrefix: {prefixes: ["${CHAIN_PREFIX}"]}
+    allow:
+      ipAllowList: {sourceRange: ["127.0.0.1/32", "::1/128"]}
+    limit:
+      rateLimit: {average: 100000000, burst: 100000000}
+    auth:
+      basicAuth:
+        users: [${JSON.stringify(bcryptUser)}]
+  services:
+    bench:
+      loadBalancer:
+        servers:
+          - url: ${JSON.stringify(backendUrl)}
+`;
+}
+
 /**
  * The TLS cases: one catch-all router on `websecure` with `tls: {}`, the bench
  * certificate in `tls.certificates` (served by SNI), TLS 1.2 and 1.3 as nginx
