@@ -80,8 +80,8 @@ export class SluiceApp {
     this.fileProvider = file ? new FileProvider({ filename: file.filename, directory: file.directory, watch: file.watch }) : null;
     const observer = {
       finished: (ctx: RequestContext) => {
-        this.metrics?.observeRequest(ctx);
-        this.accessLog?.log(ctx);
+        this.metrics?.observeRequest(ctx, ctx.tls);
+        this.accessLog?.log(ctx, ctx.tls);
       },
     };
     this.epDeps = { current: () => this.generation, observer };

@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import type { ForwardedTrust } from "./forwarded-headers.ts";
 import type { RawExchange } from "./raw/connection.ts";
+import type { TlsConnection } from "./raw/raw-socket.ts";
 import type { RequestContext } from "./request-context.ts";
 
 /** What the request path knows about the connection a request came on. */
@@ -14,6 +15,8 @@ export interface ConnInfo {
   scheme: "http" | "https";
   /** The entrypoint's forwardedHeaders trust. */
   trust: ForwardedTrust;
+  /** TLS facts of the connection (raw front); the client certificate for passTLSClientCert. */
+  tls?: TlsConnection;
 }
 
 /** One step of the request path: answers a request, possibly by calling the next step. */

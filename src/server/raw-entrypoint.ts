@@ -3,6 +3,8 @@ import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { TlsListenerSpec } from "../tls/listener-spec.ts";
 import { H2Exchange, headOfStream } from "./raw/h2-exchange.ts";
+import { tlsConnectionOf } from "./raw/node-socket.ts";
+import type { TlsConnection } from "./raw/raw-socket.ts";
 import { listenRawTls, type RawTlsListener } from "./raw/tls-listen.ts";
 import type { EntryPointConfig } from "../config/static/types.ts";
 import { EntryPointBase } from "./entrypoint-base.ts";
@@ -29,7 +31,7 @@ const MAX_IDLE_SECONDS = 255;
 export class RawEntryPoint extends EntryPointBase {
   private listener: TCPSocketListener<Connection> | RawTlsListener | null = null;
   private h2: http2.Http2Server | null = null;
-  private readonly h2Sessions = new Set<http2.ServerHttp2Session>();
+  private readonly h2Sessions = new Map<http2.ServerHttp2Session, TlsConnection | undefined>();
   private readonly scheme: "http" | "https";
 
   constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, private tls?: TlsListenerSpec) {
@@ -74,12 +76,14 @@ export class RawEntryPoint extends EntryPointBase {
     if (!this.h2) {
       const server = (this.h2 = http2.createServer());
       server.on("session", (session) => {
-        this.h2Sessions.add(session);
+        const socket = session.socket as TLSSocket | undefined;
+        this.h2Sessions.set(session, socket && "getProtocol" in socket ? tlsConnectionOf(socket) : undefined);
         session.on("close", () => this.h2Sessions.delete(session));
       });
       server.on("stream", (stream, headers) => {
-        const remote = (stream.session?.socket?.remoteAddress ?? "").replace(/^::ffff:/, "");
-        this.handle(new H2Exchange(stream as http2.ServerHttp2Stream, headOfStream(headers, stream.endAfterHeaders), remote));
+        const session = stream.session!;
+        const remote = (session.socket?.remoteAddress ?? "").replace(/^::ffff:/, "");
+        this.handle(new H2Exchange(stream as http2.ServerHttp2Stream, headOfStream(headers, stream.endAfterHeaders), remote, this.h2Sessions.get(session as http2.ServerHttp2Session)));
       });
     }
     this.h2.emit("connection", socket);
@@ -91,7 +95,7 @@ export class RawEntryPoint extends EntryPointBase {
     if (!listener) return;
     listener.stop(force);
     // HTTP/2 clients get a GOAWAY: no new streams, the open ones finish.
-    for (const s of this.h2Sessions) force ? s.destroy() : s.close();
+    for (const s of this.h2Sessions.keys()) force ? s.destroy() : s.close();
     // Bounded by the caller (graceTimeOut), which then calls stop(true).
     while (!force && this.inFlight > 0) await Bun.sleep(20);
     if (!force) listener.stop(true);
@@ -122,6 +126,7 @@ export class RawEntryPoint extends EntryPointBase {
       path: target.pathAndQuery,
       protocol: ex.protocol ?? (head.version === "1.0" ? "HTTP/1.0" : "HTTP/1.1"),
       scheme: this.scheme,
+      tls: ex.tls,
       requestContentSize: head.body === "length" ? head.contentLength : 0,
       downstreamStatus: 0,
       downstreamContentSize: 0,
@@ -164,6 +169,7 @@ export class RawEntryPoint extends EntryPointBase {
       entryPoint: this.name,
       entryPointPort: this.port,
       scheme: this.scheme,
+      tls: ex.tls,
       trust: this.trust,
     };
     const fail = (err: unknown) => {

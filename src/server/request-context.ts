@@ -16,6 +16,8 @@ export interface RequestContext {
   forwardPath?: string;
   protocol: string;           // "HTTP/1.1", "HTTP/2.0"
   scheme: "http" | "https";
+  /** TLS version ("1.3") and cipher, for the access log and the *_requests_tls_total metrics. */
+  tls?: { readonly version: string; readonly cipher: string };
   requestContentSize: number;
   routerName?: string;
   serviceName?: string;

@@ -4,7 +4,7 @@
 // the parser pauses after each request until its response has ended.
 // Not wired into Sluice yet; measured through scripts/path-compare.ts (mode conn-pool).
 import type { Socket, TCPSocketListener } from "bun";
-import type { RawSocket } from "./raw-socket.ts";
+import type { RawSocket, TlsConnection } from "./raw-socket.ts";
 import { Http1RequestParser, HttpParseError, type HeaderList, type ParserLimits, type RequestHead } from "./http1-parser.ts";
 import { ResponseWriter, type ResponseFraming } from "./response-writer.ts";
 import { SocketOut } from "./socket-out.ts";
@@ -16,6 +16,8 @@ export interface RawExchange {
   readonly head: RequestHead;
   /** For logs and metrics when not HTTP/1.x ("HTTP/2.0" for HTTP/2 streams). */
   readonly protocol?: string;
+  /** Set when the request came over TLS. */
+  readonly tls?: TlsConnection;
   readonly remoteAddress: string;
   /** Starts delivery of the request body (sends 100 Continue when asked for). */
   readBody(onChunk: (chunk: Uint8Array) => void, onEnd: (trailers: HeaderList | null) => void): void;
@@ -91,6 +93,10 @@ class Exchange implements RawExchange {
 
   constructor(readonly conn: Connection, readonly head: RequestHead, readonly remoteAddress: string) {
     this.writer = new ResponseWriter(conn.out, head.method, head.version, head.keepAlive);
+  }
+
+  get tls(): TlsConnection | undefined {
+    return this.conn.socket.tls;
   }
 
   readBody(onChunk: (chunk: Uint8Array) => void, onEnd: (trailers: HeaderList | null) => void): void {

@@ -2,6 +2,7 @@ import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Ser
 import type { RawExchange, RawTunnelSocket } from "./connection.ts";
 import type { HeaderList, RequestHead } from "./http1-head.ts";
 import type { ResponseFraming } from "./response-writer.ts";
+import type { TlsConnection } from "./raw-socket.ts";
 
 // One HTTP/2 stream seen as a RawExchange, so HTTP/2 requests on a TLS
 // entrypoint take the same request path as HTTP/1.1 ones (routing,
@@ -58,6 +59,7 @@ export class H2Exchange implements RawExchange {
     private readonly stream: ServerHttp2Stream,
     readonly head: RequestHead,
     readonly remoteAddress: string,
+    readonly tls?: TlsConnection,
   ) {
     stream.on("drain", () => this.onDrain?.());
     stream.on("close", () => {

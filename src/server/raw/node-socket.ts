@@ -1,5 +1,25 @@
 import type { Socket } from "node:net";
-import type { RawSocket, RawSocketEvents } from "./raw-socket.ts";
+import type { DetailedPeerCertificate, TLSSocket } from "node:tls";
+import type { RawSocket, RawSocketEvents, TlsConnection } from "./raw-socket.ts";
+
+/** The TLS facts of a node:tls socket, read once (the handshake is over when a connection reaches us). */
+export function tlsConnectionOf(socket: TLSSocket): TlsConnection {
+  const protocol = socket.getProtocol() ?? "";
+  const cipher = socket.getCipher() as { name: string; standardName?: string } | undefined;
+  let peer: DetailedPeerCertificate | null | undefined;
+  return {
+    version: protocol.startsWith("TLSv") ? protocol.slice(4) : protocol,
+    cipher: cipher?.standardName ?? cipher?.name ?? "",
+    servername: typeof socket.servername === "string" ? socket.servername : "",
+    peerCertificate() {
+      if (peer === undefined) {
+        const c = socket.getPeerCertificate(true);
+        peer = c && c.raw ? c : null;
+      }
+      return peer;
+    },
+  };
+}
 
 /**
  * A node:net/node:tls socket with the raw front's socket operations. Node
@@ -9,10 +29,12 @@ import type { RawSocket, RawSocketEvents } from "./raw-socket.ts";
  */
 export class NodeRawSocket implements RawSocket {
   data: unknown;
+  readonly tls?: TlsConnection;
   private waitingForDrain = false;
 
   constructor(private readonly socket: Socket, events: RawSocketEvents) {
     this.data = events;
+    if ("getProtocol" in socket) this.tls = tlsConnectionOf(socket as TLSSocket);
     const to = () => this.data as RawSocketEvents;
     socket.on("data", (chunk: Buffer) => to().onData(chunk));
     socket.on("drain", () => {

@@ -12,6 +12,17 @@ export interface RawSocketEvents {
   onClose(): void;
 }
 
+/** What a TLS connection tells about itself (for logs, metrics, passTLSClientCert). */
+export interface TlsConnection {
+  /** "1.2", "1.3" (Traefik's TLSVersion format). */
+  readonly version: string;
+  /** IANA cipher suite name, e.g. TLS_AES_128_GCM_SHA256. */
+  readonly cipher: string;
+  readonly servername: string;
+  /** The client's certificate chain as node:tls describes it, or null when none was sent. */
+  peerCertificate(): import("node:tls").DetailedPeerCertificate | null;
+}
+
 export interface RawSocket {
   /** The receiver of this socket's events; replaced when a WebSocket tunnel takes the socket over. */
   data: unknown;
@@ -26,4 +37,6 @@ export interface RawSocket {
   /** Inactivity timeout in seconds (0 = none). */
   timeout(seconds: number): void;
   readonly remoteAddress: string;
+  /** Set on TLS connections. */
+  readonly tls?: TlsConnection;
 }
