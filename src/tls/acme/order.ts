@@ -41,8 +41,13 @@ export class AcmeOrderError extends Error {
 
 const POLL = { backoffMin: 250, backoffMax: 4000, backoffAttempts: 15 };
 
-async function registeredClient(rt: ResolverRuntime): Promise<acme.Client> {
-  if (rt.client) return rt.client;
+function registeredClient(rt: ResolverRuntime): Promise<acme.Client> {
+  if (rt.client) return Promise.resolve(rt.client);
+  rt.registering ??= register(rt).finally(() => (rt.registering = undefined));
+  return rt.registering;
+}
+
+async function register(rt: ResolverRuntime): Promise<acme.Client> {
   let stored = rt.storage.account(rt.name);
   if (stored && !accountMatches(stored, rt.email, rt.caServer)) stored = undefined;
   let keyPem: string;

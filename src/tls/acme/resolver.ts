@@ -35,6 +35,8 @@ export interface ResolverRuntime {
   disabled?: string;
   /** Registered client, kept across orders; dropped when the CA forgets the account. */
   client?: acme.Client;
+  /** The account registration in progress: parallel orders share it instead of each creating an account. */
+  registering?: Promise<acme.Client>;
 }
 
 const LE_PRODUCTION = "https://acme-v02.api.letsencrypt.org/directory";
