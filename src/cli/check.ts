@@ -4,6 +4,8 @@ import { locateDiagnostics, type Locator } from "../config/dynamic/locate.ts";
 import type { DynamicConfig } from "../config/dynamic/types.ts";
 import { readFileSource } from "../providers/file/read-config.ts";
 import { compileGeneration } from "../server/compile.ts";
+import { buildTlsListeners } from "../tls/listener-spec.ts";
+import { defaultGeneratedCertificate } from "../tls/self-signed.ts";
 import { DEMO_SERVICE } from "../server/demo-service.ts";
 import { ServiceRegistry } from "../services/service-registry.ts";
 import { FetchUpstreamClient } from "../services/upstream/fetch-client.ts";
@@ -34,7 +36,9 @@ export async function runCheck(args: string[], env: Record<string, string | unde
   const registry = new ServiceRegistry(() => new FetchUpstreamClient(), { dryRun: true }, "check");
   const built = registry.build(dynamic.http ?? {}, config.serversTransport);
   const gen = compileGeneration({ id: 1, dynamic, staticConfig: config, services: built.services, internal: [] });
-  diagnostics.push(...locateDiagnostics([...built.diagnostics, ...gen.diagnostics], locators));
+  // Certificates and TLS options as the TLS entrypoints would load them.
+  const tls = buildTlsListeners({ tls: dynamic.tls, entryPoints: gen.tls.entryPoints, extraCertificates: [], generatedDefault: await defaultGeneratedCertificate() });
+  diagnostics.push(...locateDiagnostics([...built.diagnostics, ...gen.diagnostics, ...tls.diagnostics], locators));
   registry.close();
 
   for (const d of diagnostics) console.log(formatDiagnostic(d));

@@ -94,6 +94,40 @@ describe("sluice CLI", () => {
     expect(r.out).toMatch(/error\(s\)/);
   });
 
+  test("check points compile-time problems at file:line:col: a missing service, a middleware option, a TLS option", async () => {
+    const staticFile = staticFor("compile", GOOD);
+    writeFileSync(
+      join(dir, "compile", "more.yml"),
+      [
+        "http:",
+        "  routers:",
+        "    lost:",
+        "      rule: Host(`lost.test`)",
+        "      service: nowhere",
+        "    prefixed:",
+        "      rule: Host(`p.test`)",
+        "      service: api",
+        "      middlewares: [pre]",
+        "      tls:",
+        "        options: modern",
+        "  middlewares:",
+        "    pre:",
+        "      addPrefix:",
+        "        prefix: no-slash",
+        "tls:",
+        "  options:",
+        "    modern:",
+        "      minVersion: VersionTLS14",
+        "",
+      ].join("\n"),
+    );
+    const r = await sluice(["check", `--configFile=${staticFile}`]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/more\.yml:5:16: error: router lost@file: service "nowhere@file" does not exist/);
+    expect(r.out).toMatch(/more\.yml:15:17: error: middleware pre@file: prefix: must start with "\/"/);
+    expect(r.out).toMatch(/more\.yml:19:19: error: TLS option modern@file: minVersion: expected one of VersionTLS10/);
+  });
+
   test("an unknown static flag exits 2 and suggests the right name", async () => {
     const r = await sluice(["--entrypoints.web.adress=:80"]);
     expect(r.code).toBe(2);
