@@ -92,6 +92,7 @@ export function listenRawTls(opts: RawTlsOptions): Promise<RawTlsListener> {
   const created = { requestCert: table.requestCert, http2: table.http2 && opts.onHttp2 !== undefined };
   const sweep = new TimeoutSweep(opts);
   const sockets = new Set<tls.TLSSocket>();
+  const handshakes = new Map<string, ReturnType<typeof setTimeout>>();
   const server = tls.createServer(
     {
       ...serverOptions(opts.spec),
@@ -108,6 +109,8 @@ export function listenRawTls(opts: RawTlsOptions): Promise<RawTlsListener> {
       },
     },
     (socket) => {
+      const handshakeTimer = handshakes.get(`${socket.remoteAddress}:${socket.remotePort}`);
+      if (handshakeTimer) clearTimeout(handshakeTimer);
       const remote = (socket.remoteAddress ?? "").replace(/^::ffff:/, "");
       const servername = typeof socket.servername === "string" ? socket.servername : "";
       if (table.sniStrict && !servername) {
@@ -133,6 +136,21 @@ export function listenRawTls(opts: RawTlsOptions): Promise<RawTlsListener> {
       raw.timeout(opts.idleTimeoutSec ?? 10);
     },
   );
+  // A client that never finishes its handshake is cut like a slow request head
+  // (Go's ReadTimeout covers the handshake). Bun's node:tls ignores handshakeTimeout.
+  const handshakeLimitMs = opts.readTimeoutMs || (opts.idleTimeoutSec ?? 10) * 1000;
+  server.on("connection", (raw) => {
+    const key = `${raw.remoteAddress}:${raw.remotePort}`;
+    const timer = setTimeout(() => {
+      handshakes.delete(key);
+      raw.destroy();
+    }, handshakeLimitMs);
+    handshakes.set(key, timer);
+    raw.once("close", () => {
+      clearTimeout(timer);
+      if (handshakes.get(key) === timer) handshakes.delete(key);
+    });
+  });
   server.on("tlsClientError", (err, socket) => opts.onTlsRefused?.(err.message, (socket.remoteAddress ?? "").replace(/^::ffff:/, "")));
 
   const listener: RawTlsListener = {
