@@ -13,6 +13,7 @@ import "./forward-auth/index.ts";
 import "./headers/index.ts";
 import "./in-flight-req/index.ts";
 import "./ip-allow-list/index.ts";
+import "./pass-tls-client-cert/index.ts";
 import "./rate-limit/index.ts";
 import "./redirect-regex/index.ts";
 import "./redirect-scheme/index.ts";

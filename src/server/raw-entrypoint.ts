@@ -77,7 +77,8 @@ export class RawEntryPoint extends EntryPointBase {
       const server = (this.h2 = http2.createServer());
       server.on("session", (session) => {
         const socket = session.socket as TLSSocket | undefined;
-        this.h2Sessions.set(session, socket && "getProtocol" in socket ? tlsConnectionOf(socket) : undefined);
+        // Bun's session.socket is a Proxy that answers false to `in`: test the method itself.
+        this.h2Sessions.set(session, socket && typeof socket.getProtocol === "function" ? tlsConnectionOf(socket) : undefined);
         session.on("close", () => this.h2Sessions.delete(session));
       });
       server.on("stream", (stream, headers) => {
