@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Muxer, defaultPriority, type RouteSpec } from "./muxer.ts";
+import { compileRule, parseRule, type RuleNode } from "./rule/index.ts";
 import { input, type InputFields } from "./rule/test-input.ts";
 
 type Route = Omit<RouteSpec<string>, "value" | "syntax"> & { syntax?: "v2" | "v3" };
@@ -145,5 +146,59 @@ describe("Muxer host index", () => {
     const probing = { ...req, header: (n: string) => { evaluated.push(n); return null; } };
     expect(m.match(probing)).toBeUndefined();
     expect(evaluated.length).toBe(2); // r7 and the fallback, not 201 rules
+  });
+});
+
+describe("Muxer agrees with evaluating every full rule in priority order", () => {
+  // Shapes the muxer files or compiles differently: plain Host (checked by the
+  // bucket alone), Host && rest, several hosts, wildcards, trailing dots, v2.
+  const routes: Route[] = [
+    { name: "plain", rule: "Host(`a.com`)" },
+    { name: "plain-path", rule: "Host(`a.com`) && PathPrefix(`/api`)" },
+    { name: "plain-not", rule: "Host(`b.com`) && !PathPrefix(`/private`)" },
+    { name: "dotted", rule: "Host(`d.com.`) && Path(`/d`)" },
+    { name: "double-dot", rule: "Host(`k.com..`)" },
+    { name: "upper", rule: "Host(`UP.com`) && Method(`POST`)" },
+    { name: "two-hosts", rule: "Host(`c.com`, `e.com`) && Path(`/two`)" },
+    { name: "either", rule: "Host(`f.com`) || Host(`g.com`)" },
+    { name: "rest-host", rule: "PathPrefix(`/h`) && Host(`h.com`)" },
+    { name: "wild", rule: "Host(`*.w.com`) && PathPrefix(`/`)" },
+    { name: "v2-header", rule: "HostHeader(`v.com`) && Path(`/v`)", syntax: "v2" },
+    { name: "v2-tpl", rule: "Host(`{sub:[a-z]+}.t.com`)", syntax: "v2" },
+    { name: "any", rule: "PathPrefix(`/fallback`)" },
+  ];
+  const m = build(routes);
+  const ranked = routes
+    .map((r, seq) => ({ ...r, seq, prio: r.priority || defaultPriority(r.rule), pred: compileRule((parseRule(r.rule, r.syntax ?? "v3") as { ast: RuleNode }).ast) }))
+    .sort((x, y) => y.prio - x.prio || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0) || x.seq - y.seq);
+  const hosts = ["a.com", "a.com.", "b.com", "d.com", "d.com.", "up.com", "c.com", "e.com", "f.com", "g.com.", "h.com", "x.w.com", "v.com", "q.t.com", "k.com", "k.com.", "z.com", ""];
+  const paths = ["/", "/api/x", "/private/1", "/d", "/two", "/h", "/v", "/fallback"];
+  test("same route for every host, path and method", () => {
+    let checked = 0;
+    for (const host of hosts) {
+      for (const path of paths) {
+        for (const method of ["GET", "POST"]) {
+          const req = input({ host, path, method });
+          expect(`${host} ${path} ${method} -> ${m.match(req)?.name}`).toBe(`${host} ${path} ${method} -> ${ranked.find((r) => r.pred(req))?.name}`);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(hosts.length * paths.length * 2);
+  });
+});
+
+describe("compileRule with a leaf cache", () => {
+  test("equal matchers share one predicate; different ones do not", () => {
+    const leaves = new Map();
+    const ast = (rule: string) => (parseRule(rule, "v3") as { ast: RuleNode }).ast as { kind: "and"; left: RuleNode; right: RuleNode };
+    compileRule(ast("Host(`a`) && PathPrefix(`/`)"), leaves);
+    compileRule(ast("Host(`b`) && PathPrefix(`/`)"), leaves);
+    compileRule(ast("Host(`c`) && PathPrefix(`/x`)"), leaves);
+    // Host a, b, c and PathPrefix / and /x: five leaves for six matchers.
+    expect(leaves.size).toBe(5);
+    const pred = compileRule(ast("PathPrefix(`/`)") as unknown as RuleNode, leaves);
+    expect(pred(input({ path: "/y" }))).toBe(true);
+    expect(leaves.size).toBe(5);
   });
 });

@@ -4,7 +4,8 @@
 // bucket and the fallback list together in priority order, so its cost does
 // not grow with the number of routes for other hosts.
 import type { Diagnostic } from "../config/diagnostic.ts";
-import { compileRule, hostIndexKeys, parseRule, type MatchInput, type Predicate, type RuleSyntax } from "./rule/index.ts";
+import { compileRule, hostIndexKeys, parseRule, type MatchInput, type Predicate, type RuleNode, type RuleSyntax } from "./rule/index.ts";
+import type { LeafCache } from "./rule/compile.ts";
 import { stripTrailingDot } from "./rule/host.ts";
 
 export interface RouteSpec<T> {
@@ -17,13 +18,13 @@ export interface RouteSpec<T> {
 }
 
 export interface RouteMatch<T> {
-  name: string;
-  value: T;
+  readonly name: string;
+  readonly value: T;
 }
 
-interface Entry<T> {
-  name: string;
-  value: T;
+interface Entry<T> extends RouteMatch<T> {
+  readonly name: string;
+  readonly value: T;
   priority: number;
   seq: number;
   matches: Predicate;
@@ -34,17 +35,43 @@ interface Entry<T> {
 const NONE: never[] = [];
 const encoder = new TextEncoder();
 
+const always: Predicate = () => true;
+
+/**
+ * For `Host(\`h\`)` or `Host(\`h\`) && rest`: the part still to check once a
+ * request was found in h's exact-host bucket (null: nothing), since that
+ * bucket only holds requests whose host the Host matcher accepts. undefined
+ * when the rule has another shape. One plain host only (no wildcard, no v2
+ * placeholder, no trailing dot), so the bucket key is exactly that host.
+ */
+function restWithinHostBucket(ast: RuleNode): RuleNode | null | undefined {
+  if (isPlainHost(ast)) return null;
+  if (ast.kind === "and" && isPlainHost(ast.left)) return ast.right;
+  return undefined;
+}
+
+function isPlainHost(node: RuleNode): boolean {
+  if (node.kind !== "matcher" || (node.name !== "Host" && node.name !== "HostHeader") || node.args.length !== 1) return false;
+  const keys = hostIndexKeys(node);
+  if (keys === null || keys.length !== 1) return false;
+  const key = keys[0];
+  return key.kind === "exact" && key.host === node.args[0].toLowerCase();
+}
+
 /** Traefik's default priority: len(rule) in bytes. */
 export function defaultPriority(rule: string): number {
   return encoder.encode(rule).length;
 }
 
 export class Muxer<T> {
-  private readonly exact = new Map<string, Entry<T>[]>();
+  /** One entry, or several in rank order: most hosts have one route, and 10,000 one-element arrays add up. */
+  private readonly exact = new Map<string, Entry<T> | Entry<T>[]>();
   private readonly wildcard = new Map<string, Entry<T>[]>();
   private readonly fallback: Entry<T>[] = [];
   private readonly all: Entry<T>[] = [];
   private dirty = false;
+  /** Equal matchers share a predicate while routes are added; dropped by finalize(). */
+  private leaves: LeafCache | null = null;
 
   get size(): number {
     return this.all.length;
@@ -55,17 +82,19 @@ export class Muxer<T> {
     if (!parsed.ok) {
       return { severity: "error", message: `router ${route.name}: ${parsed.error}`, column: parsed.column };
     }
+    const keys = hostIndexKeys(parsed.ast);
+    const rest = keys && keys.length > 0 ? restWithinHostBucket(parsed.ast) : undefined;
+    const leaves = (this.leaves ??= new Map());
     const entry: Entry<T> = {
       name: route.name,
       value: route.value,
       priority: route.priority ? route.priority : defaultPriority(route.rule),
       seq: this.all.length,
-      matches: compileRule(parsed.ast),
+      matches: rest === undefined ? compileRule(parsed.ast, leaves) : rest === null ? always : compileRule(rest, leaves),
       rank: 0,
     };
     this.all.push(entry);
     this.dirty = true;
-    const keys = hostIndexKeys(parsed.ast);
     if (keys === null) {
       this.fallback.push(entry);
       return null;
@@ -74,24 +103,30 @@ export class Muxer<T> {
       return { severity: "warning", message: `router ${route.name}: rule can never match (it requires two different hosts at once)` };
     }
     for (const k of keys) {
-      const map = k.kind === "exact" ? this.exact : this.wildcard;
-      const id = k.kind === "exact" ? k.host : k.suffix;
-      const bucket = map.get(id);
+      if (k.kind === "exact") {
+        const bucket = this.exact.get(k.host);
+        if (bucket === undefined) this.exact.set(k.host, entry);
+        else if (Array.isArray(bucket)) bucket.push(entry);
+        else this.exact.set(k.host, [bucket, entry]);
+        continue;
+      }
+      const bucket = this.wildcard.get(k.suffix);
       if (bucket) bucket.push(entry);
-      else map.set(id, [entry]);
+      else this.wildcard.set(k.suffix, [entry]);
     }
     return null;
   }
 
   /** Sorts once after the last add; match() calls it lazily. */
   finalize(): void {
+    this.leaves = null;
     if (!this.dirty) return;
     const sorted = [...this.all].sort(
       (a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || a.seq - b.seq,
     );
     sorted.forEach((e, i) => (e.rank = i));
     const byRank = (a: Entry<T>, b: Entry<T>) => a.rank - b.rank;
-    for (const bucket of this.exact.values()) bucket.sort(byRank);
+    for (const bucket of this.exact.values()) if (Array.isArray(bucket)) bucket.sort(byRank);
     for (const bucket of this.wildcard.values()) bucket.sort(byRank);
     this.fallback.sort(byRank);
     this.dirty = false;
@@ -100,7 +135,11 @@ export class Muxer<T> {
   match(input: MatchInput): RouteMatch<T> | undefined {
     if (this.dirty) this.finalize();
     const host = stripTrailingDot(input.host);
-    const a = this.exact.get(host) ?? NONE;
+    const got = this.exact.get(host);
+    // A one-route bucket is the entry itself: `single`, seen as a list of one.
+    const single = got === undefined || Array.isArray(got) ? undefined : got;
+    const a = got === undefined || single !== undefined ? NONE : (got as Entry<T>[]);
+    const na = single !== undefined ? 1 : a.length;
     const dot = host.indexOf(".");
     const w = dot > 0 && this.wildcard.size > 0 ? (this.wildcard.get(host.slice(dot + 1)) ?? NONE) : NONE;
     const f = this.fallback;
@@ -109,7 +148,7 @@ export class Muxer<T> {
     let jf = 0;
     // Three-way merge by rank; each list is already in rank order.
     for (;;) {
-      const ea = ia < a.length ? a[ia] : undefined;
+      const ea = ia < na ? (single ?? a[ia]) : undefined;
       const ew = iw < w.length ? w[iw] : undefined;
       const ef = jf < f.length ? f[jf] : undefined;
       let e = ea;
@@ -119,7 +158,8 @@ export class Muxer<T> {
       if (e === ea) ia++;
       else if (e === ew) iw++;
       else jf++;
-      if (e.matches(input)) return { name: e.name, value: e.value };
+      // The entry itself is a RouteMatch: no allocation per request.
+      if (e.matches(input)) return e;
     }
   }
 }

@@ -2,7 +2,7 @@ import type { Diagnostic } from "../config/diagnostic.ts";
 import type { DynamicConfig, RouterConfig } from "../config/dynamic/types.ts";
 import type { StaticConfig } from "../config/static/types.ts";
 import { Muxer } from "../router/muxer.ts";
-import { Generation, type RouteTarget, type RouterStatus } from "./generation.ts";
+import { Generation, LazyRouteTarget, type RouteLayer, type RouteTarget, type RouterStatus } from "./generation.ts";
 import type { Handler, RawRouteHandler } from "./handler.ts";
 import type { BuiltMiddleware } from "../middlewares/registry.ts";
 import { MiddlewareBuilder } from "./middleware-builder.ts";
@@ -26,6 +26,8 @@ export interface CompileInput {
   internal: InternalRouter[];
 }
 
+const NO_LAYERS: readonly RouteLayer[] = Object.freeze([]);
+
 /** Internal routers win over user routers, as in Traefik. */
 const INTERNAL_PRIORITY = 2 ** 31 - 1;
 
@@ -46,8 +48,10 @@ export function compileGeneration(input: CompileInput): Generation {
   const defaultEntryPoints = defaultEntryPointsOf(staticConfig);
   const middlewares = new MiddlewareBuilder(dynamic, input.services, diagnostics);
   const tls = planTls(dynamic, staticConfig, defaultEntryPoints);
+  const lists = new Map<string, string[]>();
   for (const [name, router] of Object.entries(dynamic.http?.routers ?? {})) {
     const status = compileRouter(name, router, input, defaultEntryPoints, muxers, middlewares, tls);
+    shareLists(status, lists);
     statuses.set(name, status);
     for (const message of status.errors) {
       diagnostics.push({ severity: status.status === "disabled" ? "error" : "warning", path: `http.routers.${name}${routerErrorKey(message)}`, message: `router ${name}: ${message}` });
@@ -93,13 +97,9 @@ function compileRouter(
     // Entrypoint middlewares run before the router's own, per entrypoint.
     const epChain = buildChain(staticConfig.entryPoints[ep]?.http.middlewares ?? [], middlewares, errors);
     if (!epChain) return status;
-    let handler: Handler = service.handler;
-    const chain = [...epChain, ...routerChain];
-    for (let i = chain.length - 1; i >= 0; i--) handler = chain[i].middleware(handler);
-    // When every middleware has a raw form, the raw front forwards without a Request.
-    let raw: RawRouteHandler | undefined = service.raw;
-    for (let i = chain.length - 1; i >= 0 && raw; i--) raw = chain[i].raw?.(raw);
-    const target: RouteTarget = { routerName: name, serviceName: router.service, handler, raw };
+    const chain = epChain.length === 0 ? routerChain : routerChain.length === 0 ? epChain : [...epChain, ...routerChain];
+    // Handlers are wrapped on first use (see LazyRouteTarget).
+    const target = new LazyRouteTarget(name, router.service, service, chain.length === 0 ? NO_LAYERS : chain);
     const d = muxers.get(ep)!.add({ name, rule: router.rule, syntax, priority: router.priority, value: target });
     if (d) {
       errors.push(d.message.replace(`router ${name}: `, ""));
@@ -109,6 +109,29 @@ function compileRouter(
   }
   if (added > 0 && added === status.entryPoints.length) status.status = "enabled";
   return status;
+}
+
+const NO_STRINGS = Object.freeze([]) as unknown as string[];
+
+/**
+ * Statuses live as long as the generation, one per router: their usually
+ * empty or repeated lists (no errors, entry points ["web"]) become one shared,
+ * frozen array each instead of one per router.
+ */
+function shareLists(status: RouterStatus, lists: Map<string, string[]>): void {
+  const share = (list: string[]): string[] => {
+    if (list.length === 0) return NO_STRINGS;
+    const key = list.join("\u0000");
+    let shared = lists.get(key);
+    if (!shared) {
+      shared = Object.freeze([...list]) as string[];
+      lists.set(key, shared);
+    }
+    return shared;
+  };
+  status.errors = share(status.errors);
+  status.entryPoints = share(status.entryPoints);
+  status.middlewares = share(status.middlewares);
 }
 
 /** The router key a compile error is about, so its diagnostic can point at that line. */

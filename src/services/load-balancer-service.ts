@@ -6,6 +6,7 @@ import { ServerState } from "./balancer/server-state.ts";
 import type { Balancer } from "./balancer/balancer.ts";
 import { LeastTime } from "./balancer/least-time.ts";
 import { PowerOfTwoChoices } from "./balancer/p2c.ts";
+import { SingleServer } from "./balancer/single-server.ts";
 import { WeightedRoundRobin } from "./balancer/wrr.ts";
 import { HealthChecker } from "./health/health-checker.ts";
 import { PassiveHealth, resolvePassiveSettings, type PassiveHealthCheckConfig } from "./health/passive-health.ts";
@@ -24,60 +25,94 @@ export interface ServiceHooks {
 /** `loadBalancer` plus the v3 key the shared schema may not carry yet. */
 export type LoadBalancerOptions = LoadBalancerConfig & { passiveHealthCheck?: PassiveHealthCheckConfig };
 
-/** A compiled `loadBalancer` service: balancer, optional sticky cookie and health checks, forwarding. */
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
+/** Marks a lazily built handler not built yet (undefined is a valid "no raw path"). */
+const UNBUILT = Symbol("unbuilt");
+
+/**
+ * A compiled `loadBalancer` service: balancer, optional sticky cookie and
+ * health checks, forwarding. The request handlers are built on first use:
+ * with thousands of services, most never see a request on a given front.
+ */
 export class LoadBalancerService implements Service {
   readonly servers: ServerState[];
-  readonly handler: Handler;
-  readonly raw?: RawRouteHandler;
   readonly reportsHealth: boolean;
   /** Problems with options that fell back to defaults. */
-  readonly warnings: string[] = [];
+  readonly warnings: readonly string[] = NO_WARNINGS;
   private readonly balancer: Balancer;
   private readonly checker: HealthChecker | null;
   private readonly passive: PassiveHealth | null;
+  private readonly latency: boolean;
+  private readonly sticky: StickyCookie<ServerState> | null;
+  private builtHandler: Handler | null = null;
+  private builtRaw: RawRouteHandler | undefined | typeof UNBUILT = UNBUILT;
 
-  constructor(readonly name: string, config: LoadBalancerOptions, forward: ForwardOptions, hooks: ServiceHooks) {
-    this.servers = config.servers.map((s) => new ServerState(new URL(s.url), s.weight ?? 1));
+  /** `urlOf` lets services listing the same server URL share one (read-only) URL object. */
+  constructor(
+    readonly name: string,
+    config: LoadBalancerOptions,
+    private readonly forward: ForwardOptions,
+    hooks: ServiceHooks,
+    urlOf: (url: string) => URL = (url) => new URL(url),
+  ) {
+    this.servers = config.servers.map((s) => new ServerState(urlOf(s.url), s.weight ?? 1));
     const strategy = config.strategy ?? "wrr";
-    this.balancer =
-      strategy === "p2c" ? new PowerOfTwoChoices(this.servers) : strategy === "leasttime" ? new LeastTime(this.servers) : new WeightedRoundRobin(this.servers);
-    for (const s of this.servers) hooks.onServerUp?.(name, s.url.href, true);
-    const report = (server: ServerState) => {
-      const up = server.healthy && !server.passiveDown;
-      hooks.onServerUp?.(name, server.url.href, up);
-      hooks.onHealthLog?.(name, server.url.href, up);
-    };
+    this.balancer = balancerFor(strategy, this.servers);
+    if (hooks.onServerUp) for (const s of this.servers) hooks.onServerUp(name, s.url.href, true);
+
+    let passive: PassiveHealth | null = null;
+    let report: ((server: ServerState) => void) | undefined;
+    if (config.healthCheck || config.passiveHealthCheck) {
+      report = (server: ServerState) => {
+        const up = server.healthy && !server.passiveDown;
+        hooks.onServerUp?.(name, server.url.href, up);
+        hooks.onHealthLog?.(name, server.url.href, up);
+      };
+    }
     this.checker = config.healthCheck
       ? new HealthChecker({ serviceName: name, servers: this.servers, config: config.healthCheck, tls: forward.tls, log: null, onChange: report })
       : null;
     if (!hooks.dryRun) this.checker?.start();
-
-    let passive: PassiveHealth | null = null;
     if (config.passiveHealthCheck) {
       const resolved = resolvePassiveSettings(config.passiveHealthCheck);
-      this.warnings.push(...resolved.warnings);
+      if (resolved.warnings.length > 0) this.warnings = resolved.warnings;
       passive = new PassiveHealth(resolved.settings, report);
     }
     this.passive = passive;
     this.reportsHealth = this.checker !== null || passive !== null;
-
-    const latency = strategy === "leasttime";
-    // Allocated only when something listens: the plain fast path stays as it was.
-    const observer: ForwardObserver | undefined =
-      passive || latency
-        ? {
-            failed: (server) => passive?.failed(server),
-            answered: (server, ms) => server.recordLatency(ms),
-          }
-        : undefined;
-    const sticky = config.sticky?.cookie
+    this.latency = strategy === "leasttime";
+    this.sticky = config.sticky?.cookie
       ? new StickyCookie<ServerState>(config.sticky.cookie, name, this.servers.filter((s) => s.weight > 0).map((s) => [s.url.href, s]))
       : null;
+  }
 
-    const balancer = this.balancer;
-    // The raw front writes the response itself, so it cannot add the sticky cookie.
-    if (forward.raw && !sticky) this.raw = rawLoadBalancerHandler(balancer, forward, forward.raw, observer);
-    this.handler = async (req, ctx, conn) => {
+  /** The raw front's fast path; none with a sticky cookie (the raw front writes the response itself, so it cannot add the cookie). */
+  get raw(): RawRouteHandler | undefined {
+    if (this.builtRaw === UNBUILT) {
+      const raw = this.forward.raw;
+      this.builtRaw = raw && !this.sticky ? rawLoadBalancerHandler(this.balancer, this.forward, raw, this.observer()) : undefined;
+    }
+    return this.builtRaw;
+  }
+
+  get handler(): Handler {
+    return (this.builtHandler ??= this.makeHandler());
+  }
+
+  /** Allocated only when something listens: the plain fast path stays as it was. */
+  private observer(): ForwardObserver | undefined {
+    const passive = this.passive;
+    if (!passive && !this.latency) return undefined;
+    return {
+      failed: (server) => passive?.failed(server),
+      answered: (server, ms) => server.recordLatency(ms),
+    };
+  }
+
+  private makeHandler(): Handler {
+    const { balancer, sticky, forward } = this;
+    const observer = this.observer();
+    return async (req, ctx, conn) => {
       let server: ServerState | undefined;
       let pin = false;
       if (sticky) {
@@ -124,4 +159,11 @@ export class LoadBalancerService implements Service {
     this.checker?.stop();
     this.passive?.stop();
   }
+}
+
+function balancerFor(strategy: string, servers: ServerState[]): Balancer {
+  if (strategy === "p2c") return new PowerOfTwoChoices(servers);
+  if (strategy === "leasttime") return new LeastTime(servers);
+  // wrr over one server always picks it when eligible: no weight state needed.
+  return servers.length === 1 ? new SingleServer(servers) : new WeightedRoundRobin(servers);
 }

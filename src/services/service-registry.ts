@@ -5,6 +5,7 @@ import { FailoverService } from "./failover-service.ts";
 import { LoadBalancerService, type LoadBalancerOptions, type ServiceHooks } from "./load-balancer-service.ts";
 import { MirroringService } from "./mirroring-service.ts";
 import type { Service } from "./service.ts";
+import type { ForwardOptions } from "./proxy.ts";
 import { resolveTransport, type ResolvedTransport } from "./transport.ts";
 import type { RawUpstream } from "./upstream/raw-types.ts";
 import type { UpstreamClient } from "./upstream/types.ts";
@@ -33,6 +34,10 @@ interface BuildPass {
   diagnostics: Diagnostic[];
   done: Map<string, Entry | null>;
   building: Set<string>;
+  /** Resolved once per serversTransport name (undefined: the global one), shared by its services. */
+  transports: Map<string | undefined, { transport: ResolvedTransport; errors: string[] }>;
+  /** One URL object per server URL string, shared by every service that lists it. */
+  urls: Map<string, URL>;
 }
 
 /**
@@ -46,6 +51,10 @@ export class ServiceRegistry {
   private live = new Map<string, Entry>();
   private clients = new Map<string, UpstreamClient>();
   private rawClients = new Map<string, RawUpstream>();
+  /** Forwarding options by transport key and passHostHeader: identical for many services, so shared. */
+  private forwards = new Map<string, ForwardOptions>();
+  /** A short id per transport key, for service keys (the transport key itself is ~100 characters). */
+  private transportIds = new Map<string, number>();
   /** Set when an entrypoint uses the raw front: services then get a raw fast path. */
   makeRawUpstream?: RawUpstreamFactory;
 
@@ -56,7 +65,7 @@ export class ServiceRegistry {
   ) {}
 
   build(http: HttpConfig, global: GlobalServersTransport): BuiltServices {
-    const pass: BuildPass = { http, global, diagnostics: [], done: new Map(), building: new Set() };
+    const pass: BuildPass = { http, global, diagnostics: [], done: new Map(), building: new Set(), transports: new Map(), urls: new Map() };
     for (const name of Object.keys(http.services ?? {})) this.resolve(pass, name);
     const next = new Map<string, Entry>();
     for (const [name, entry] of pass.done) if (entry) next.set(name, entry);
@@ -188,28 +197,47 @@ export class ServiceRegistry {
       pass.diagnostics.push({ severity: "error", path: `${p}.serversTransport`, message: `serversTransport "${transportName}" does not exist` });
       return null;
     }
-    const { transport, errors } = resolveTransport(pass.global, dynamicTransport);
+    let resolved = pass.transports.get(transportName);
+    if (!resolved) {
+      resolved = resolveTransport(pass.global, dynamicTransport);
+      pass.transports.set(transportName, resolved);
+    }
+    const { transport, errors } = resolved;
     for (const message of errors) pass.diagnostics.push({ severity: "error", path, message });
-    const key = JSON.stringify([lb, transport.key]);
+    const key = JSON.stringify([this.transportId(transport.key), lb]);
     const entry = this.reuse(name, key, () =>
-      new LoadBalancerService(
-        name,
-        lb,
-        {
-          client: this.clientFor(transport),
-          raw: this.rawFor(transport),
-          passHostHeader: lb.passHostHeader ?? true,
-          timeouts: transport.timeouts,
-          tls: transport.tls,
-          proxyHostname: this.proxyHostname,
-        },
-        this.hooks,
-      ),
+      new LoadBalancerService(name, lb, this.forwardFor(transport, lb.passHostHeader ?? true), this.hooks, (url) => sharedUrl(pass.urls, url)),
     );
     if (entry.service instanceof LoadBalancerService) {
       for (const message of entry.service.warnings) pass.diagnostics.push({ severity: "warning", path: p, message });
     }
     return entry;
+  }
+
+  private transportId(transportKey: string): number {
+    let id = this.transportIds.get(transportKey);
+    if (id === undefined) {
+      id = this.transportIds.size;
+      this.transportIds.set(transportKey, id);
+    }
+    return id;
+  }
+
+  private forwardFor(transport: ResolvedTransport, passHostHeader: boolean): ForwardOptions {
+    const key = `${passHostHeader}|${transport.key}`;
+    let forward = this.forwards.get(key);
+    if (!forward) {
+      forward = {
+        client: this.clientFor(transport),
+        raw: this.rawFor(transport),
+        passHostHeader,
+        timeouts: transport.timeouts,
+        tls: transport.tls,
+        proxyHostname: this.proxyHostname,
+      };
+      this.forwards.set(key, forward);
+    }
+    return forward;
   }
 
   private clientFor(transport: ResolvedTransport): UpstreamClient {
@@ -238,7 +266,17 @@ export class ServiceRegistry {
     for (const c of this.clients.values()) c.close();
     this.live.clear();
     this.clients.clear();
+    this.forwards.clear();
   }
+}
+
+function sharedUrl(urls: Map<string, URL>, url: string): URL {
+  let u = urls.get(url);
+  if (!u) {
+    u = new URL(url);
+    urls.set(url, u);
+  }
+  return u;
 }
 
 function healthless(child: string, consequence: string): string {

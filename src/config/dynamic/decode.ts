@@ -6,6 +6,9 @@ import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } fr
 import type { Diagnostic, Severity } from "../diagnostic.ts";
 import { didYouMean } from "../static/suggest.ts";
 import type { FieldSchema, MapSchema, SectionSchema, StringSchema } from "./schema-types.ts";
+
+/** The field kinds that hold one scalar value. */
+export type ScalarSchema = Extract<FieldSchema, { kind: "string" | "int" | "bool" | "duration" }>;
 import { describeNode, isNullNode, mapEntries, resolveNode } from "./yaml-nodes.ts";
 
 export interface DecodeContext {
@@ -61,7 +64,11 @@ export function decodeNode(node: Node | null, schema: FieldSchema, ctx: DecodeCo
       return decodeList(node, schema.item, ctx, path, anchor);
   }
   if (isNullNode(node)) return undefined;
-  const value = isScalar(node) ? node.value : undefined;
+  return decodeScalar(schema, isScalar(node) ? node.value : undefined, wrong);
+}
+
+/** A scalar field's value (a YAML scalar's value, or undefined for a mapping or list); `wrong` reports. */
+export function decodeScalar(schema: ScalarSchema, value: unknown, wrong: (expected: string) => undefined): unknown {
   switch (schema.kind) {
     case "string":
       return decodeString(value, schema, wrong);

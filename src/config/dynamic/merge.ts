@@ -36,20 +36,25 @@ export function qualifyName(name: string, provider: string): string {
   return name.includes("@") ? name : `${name}@${provider}`;
 }
 
-function qualifyReference(name: string, kind: ReferenceKind, provider: string): string {
-  if (kind === "tlsOption" && name === DEFAULT) return name;
-  return qualifyName(name, provider);
-}
-
 export function mergeProviders(byProvider: Map<string, DynamicConfig>): Merged {
   const diagnostics: Diagnostic[] = [];
   const http: Required<HttpConfig> = { routers: {}, services: {}, middlewares: {}, serversTransports: {} };
   const tls = new TlsMerger(diagnostics);
 
   for (const [provider, config] of byProvider) {
-    const fn = (name: string, kind: ReferenceKind) => qualifyReference(name, kind, provider);
+    // One string per qualified name, shared by the element's key and every reference to it.
+    const qualified = new Map<string, string>();
+    const qualify = (name: string): string => {
+      let q = qualified.get(name);
+      if (q === undefined) {
+        q = qualifyName(name, provider);
+        qualified.set(name, q);
+      }
+      return q;
+    };
+    const fn = (name: string, kind: ReferenceKind) => (kind === "tlsOption" && name === DEFAULT ? name : qualify(name));
     const add = <T>(section: HttpSection, rewrite: (v: T) => T) =>
-      addQualified(http[section] as Record<string, T>, config.http?.[section] as Record<string, T> | undefined, section, provider, rewrite, diagnostics);
+      addQualified(http[section] as Record<string, T>, config.http?.[section] as Record<string, T> | undefined, section, qualify, rewrite, diagnostics, provider);
     add("routers", (r: RouterConfig) => rewriteRouter(r, fn));
     add("services", (s: ServiceConfig) => rewriteService(s, fn));
     add("middlewares", (m: MiddlewareConfig) => rewriteMiddleware(m, fn));
@@ -69,9 +74,10 @@ function addQualified<T>(
   target: Record<string, T>,
   source: Record<string, T> | undefined,
   section: HttpSection,
-  provider: string,
+  qualify: (name: string) => string,
   rewrite: (v: T) => T,
   diagnostics: Diagnostic[],
+  provider: string,
 ): void {
   for (const [name, element] of Object.entries(source ?? {})) {
     if (name.includes("@")) {
@@ -82,7 +88,7 @@ function addQualified<T>(
       });
       continue;
     }
-    target[`${name}@${provider}`] = rewrite(element);
+    target[qualify(name)] = rewrite(element);
   }
 }
 

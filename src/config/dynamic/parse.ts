@@ -1,9 +1,10 @@
 // Dynamic configuration YAML (what the file provider reads) into a
 // DynamicConfig, validated against Traefik's schema, with every problem
 // located at file:line:col.
-import { Document, isMap, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import type { Diagnostic } from "../diagnostic.ts";
 import { decodeNode, report, type DecodeContext } from "./decode.ts";
+import { decodePlain } from "./decode-plain.ts";
 import { DYNAMIC_SCHEMA } from "./schema.ts";
 import type { DynamicConfig } from "./types.ts";
 import { isNullNode } from "./yaml-nodes.ts";
@@ -16,7 +17,8 @@ export interface ParsedDynamic {
 // The yaml package keeps positions but parses ~0.3 MB/s here (a 10,000-router
 // file took 3 s, blocking the event loop). Large files are parsed with
 // Bun.YAML first and decoded from that; positions are only needed when there
-// is something to report, and then the slow, exact parse runs.
+// is something to report, and then the slow, exact parse runs. The plain data
+// is decoded as is (decode-plain.ts), not through a yaml node tree.
 const FAST_PATH_MIN_CHARS = 64 * 1024;
 
 export function parseDynamicYaml(text: string, file: string): ParsedDynamic {
@@ -35,9 +37,10 @@ function parseFast(text: string, file: string): ParsedDynamic | null {
     return null;
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) return null;
-  const doc = new Document(data);
-  const parsed = decodeDocument(doc, new LineCounter(), file);
-  return parsed.diagnostics.length === 0 ? parsed : null;
+  // Null when the exact parse would report something: it runs then, with positions.
+  const decoded = decodePlain(data, DYNAMIC_SCHEMA);
+  if (!decoded) return null;
+  return { config: pruneEmpty((decoded.value ?? {}) as Record<string, unknown>) as DynamicConfig, diagnostics: [] };
 }
 
 function parseExact(text: string, file: string): ParsedDynamic {

@@ -18,23 +18,48 @@ export function buildLeaf(node: MatcherNode): Predicate {
   return pred;
 }
 
-export function compileRule(ast: RuleNode): Predicate {
+/**
+ * Leaf predicates by matcher, syntax and arguments. A leaf depends on nothing
+ * else and keeps no state, so routers whose rules repeat a matcher
+ * (`PathPrefix(\`/\`)`, one regexp) can share one closure.
+ */
+export type LeafCache = Map<string, Predicate>;
+
+function leafKey(node: MatcherNode): string {
+  return `${node.syntax}\u0000${node.name}\u0000${node.args.join("\u0000")}`;
+}
+
+/** `leaves`, when given, shares equal leaves between the rules compiled with it. */
+export function compileRule(ast: RuleNode, leaves?: LeafCache): Predicate {
   switch (ast.kind) {
-    case "matcher":
-      return buildLeaf(ast);
-    case "not": {
-      const inner = compileRule(ast.operand);
-      return (input) => !inner(input);
+    case "matcher": {
+      if (!leaves) return buildLeaf(ast);
+      const key = leafKey(ast);
+      let pred = leaves.get(key);
+      if (!pred) {
+        pred = buildLeaf(ast);
+        leaves.set(key, pred);
+      }
+      return pred;
     }
-    case "and": {
-      const l = compileRule(ast.left);
-      const r = compileRule(ast.right);
-      return (input) => l(input) && r(input);
-    }
-    case "or": {
-      const l = compileRule(ast.left);
-      const r = compileRule(ast.right);
-      return (input) => l(input) || r(input);
-    }
+    case "not":
+      return not(compileRule(ast.operand, leaves));
+    case "and":
+      return and(compileRule(ast.left, leaves), compileRule(ast.right, leaves));
+    case "or":
+      return or(compileRule(ast.left, leaves), compileRule(ast.right, leaves));
   }
+}
+
+// Combinators in their own small scopes: each closure keeps only its operands.
+function not(inner: Predicate): Predicate {
+  return (input) => !inner(input);
+}
+
+function and(l: Predicate, r: Predicate): Predicate {
+  return (input) => l(input) && r(input);
+}
+
+function or(l: Predicate, r: Predicate): Predicate {
+  return (input) => l(input) || r(input);
 }

@@ -43,15 +43,24 @@ export function isOneLabelUnder(reqHost: string, suffix: string): boolean {
   );
 }
 
+const anyHost: Predicate = (input) => input.host.length > 0;
+
 export function hostPatternPredicate(p: HostPattern): Predicate {
   switch (p.kind) {
     case "any":
-      return (input) => input.host.length > 0;
+      return anyHost;
     case "wildcard":
-      return (input) => isOneLabelUnder(stripTrailingDot(input.host), p.suffix);
-    case "exact": {
-      const host = p.host;
-      return (input) => input.host === host || (input.host.length > 0 && stripTrailingDot(input.host) === host);
-    }
+      return wildcardHost(p.suffix);
+    case "exact":
+      return exactHost(p.host);
   }
+}
+
+// One closure over one string each (not over the pattern object): there is one per Host() of every rule.
+function wildcardHost(suffix: string): Predicate {
+  return (input) => isOneLabelUnder(stripTrailingDot(input.host), suffix);
+}
+
+function exactHost(host: string): Predicate {
+  return (input) => input.host === host || (input.host.length > 0 && stripTrailingDot(input.host) === host);
 }

@@ -5,6 +5,7 @@ import type { Balancer } from "./balancer.ts";
 import { LeastTime } from "./least-time.ts";
 import { PowerOfTwoChoices } from "./p2c.ts";
 import { ServerState } from "./server-state.ts";
+import { SingleServer } from "./single-server.ts";
 import { WeightedRoundRobin } from "./wrr.ts";
 
 /** Small deterministic PRNG (mulberry32) so p2c runs are reproducible. */
@@ -23,6 +24,8 @@ const implementations: [string, (servers: ServerState[]) => Balancer][] = [
   ["WeightedRoundRobin", (s) => new WeightedRoundRobin(s)],
   ["PowerOfTwoChoices", (s) => new PowerOfTwoChoices(s, seeded(42))],
   ["LeastTime", (s) => new LeastTime(s)],
+  // What a wrr load balancer uses: SingleServer for one server.
+  ["SingleServer or WeightedRoundRobin", (s) => (s.length === 1 ? new SingleServer(s) : new WeightedRoundRobin(s))],
 ];
 
 interface Case {
