@@ -22,8 +22,11 @@ export interface ConfigWatcherOptions {
 
 interface Keyed {
   message: ProviderMessage;
-  /** Stable JSON of the config, to compare configs cheaply. */
-  key: string;
+  /**
+   * A 64-bit hash of the config's stable JSON, to compare configs cheaply
+   * without keeping a second copy of a large config as text.
+   */
+  key: bigint;
 }
 
 interface ProviderState {
@@ -68,7 +71,7 @@ export class ConfigWatcher {
       return;
     }
     const state = this.stateOf(message.provider);
-    const next: Keyed = { message, key: stableStringify(message.config) };
+    const next: Keyed = { message, key: BigInt(Bun.hash(stableStringify(message.config))) };
     if (state.pending) {
       // Only the newest waiting config counts; if it is what is already in place, nothing is waiting.
       if (next.key === state.applied?.key) this.clearPending(state);

@@ -41,7 +41,8 @@ export class SluiceApp {
   private readonly epDeps: { current: () => Generation; observer: { finished: (ctx: RequestContext) => void } };
   private readonly rawFront: boolean;
   private started = false;
-  private lastDynamic: DynamicConfig = {};
+  /** The dynamic config's tls section, kept for certificate refreshes (not the whole config: 10k routers weigh). */
+  private lastTls: DynamicConfig["tls"];
   private generatedCert: LoadedCertificate | undefined;
   private tlsSpecs = new Map<string, TlsListenerSpec>();
   private tlsDiagnosticsText = "";
@@ -174,7 +175,7 @@ export class SluiceApp {
       this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
     }
     this.log.info("configuration applied", { generation: gen.id, routers: gen.routers.size });
-    this.lastDynamic = dynamic;
+    this.lastTls = dynamic.tls;
     this.acme?.setWanted(gen.tls.wanted.map(({ resolver, domains }) => ({ resolver, domains })));
     this.refreshTls();
     this.onGeneration?.(gen);
@@ -184,7 +185,7 @@ export class SluiceApp {
   private refreshTls(): void {
     if (!this.generatedCert) return;
     const { specs, diagnostics, certificates } = buildTlsListeners({
-      tls: this.lastDynamic.tls,
+      tls: this.lastTls,
       entryPoints: this.generation.tls.entryPoints,
       extraCertificates: this.acmeCertificates(),
       generatedDefault: this.generatedCert,
