@@ -64,7 +64,8 @@ describe("loadBalancer: strategies", () => {
   test("leasttime spreads a cold pool by weight, then prefers the faster server", async () => {
     const { client, svc } = lb({ strategy: "leasttime" }, [1, 1]);
     expect(tally(await hosts(svc, 2))).toEqual({ "a.test:81": 1, "b.test:82": 1 });
-    client.delayMs.set("a.test:81", 30);
+    // 300 ms against ~0: a wide margin, so a busy machine slowing b a little cannot reorder them.
+    client.delayMs.set("a.test:81", 300);
     // a answered its first request at once, so it still looks fast: one slow sample teaches otherwise.
     await hosts(svc, 4);
     expect(tally(await hosts(svc, 10))).toEqual({ "b.test:82": 10 });
