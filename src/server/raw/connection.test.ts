@@ -61,6 +61,23 @@ function handle(ex: RawExchange): void {
         },
       );
     }, 50);
+  } else if (path === "/done" || path === "/keep") {
+    // The reader says it is done with each chunk (/done) or not (/keep); answers "<bytes> <chunks> <freed>".
+    const seen: Uint8Array[] = [];
+    let n = 0;
+    ex.readBody(
+      (c) => {
+        n += c.length;
+        seen.push(c);
+        return path === "/done";
+      },
+      () => {
+        const freed = seen.filter((c) => c.byteLength === 0).length;
+        const answer = text(`${n} ${seen.length} ${freed}`);
+        ex.writeHead(200, "OK", [], { contentLength: answer.length });
+        ex.end(answer);
+      },
+    );
   } else if (path === "/throw") {
     throw new Error("handler bug");
   } else {
@@ -208,6 +225,20 @@ describe("listenRaw", () => {
       : data;
     const res = await fetch(`http://127.0.0.1:${server.port}/late`, { method: "POST", body, proxy: false });
     expect(await res.text()).toBe(String(data.length));
+  });
+
+  test("a plain front frees body reads its reader is done with, and only those", async () => {
+    const data = new Uint8Array(4 * 1024 * 1024).fill(98);
+    const answer = async (path: string) => (await (await fetch(`http://127.0.0.1:${server.port}${path}`, { method: "POST", body: data, proxy: false })).text()).split(" ").map(Number);
+    const [doneBytes, doneChunks, doneFreed] = await answer("/done");
+    expect(doneBytes).toBe(data.length);
+    // Every read but the one that began with the request head holds body bytes only.
+    expect(doneFreed).toBeGreaterThan(0);
+    expect(doneFreed).toBeGreaterThanOrEqual(doneChunks - 1);
+    const [keepBytes, keepChunks, keepFreed] = await answer("/keep");
+    expect(keepBytes).toBe(data.length);
+    expect(keepChunks).toBeGreaterThan(1);
+    expect(keepFreed).toBe(0);
   });
 
   test("32 MiB response goes out with backpressure, bytes complete", async () => {

@@ -19,8 +19,13 @@ export interface RawExchange {
   /** Set when the request came over TLS. */
   readonly tls?: TlsConnection;
   readonly remoteAddress: string;
-  /** Starts delivery of the request body (sends 100 Continue when asked for). */
-  readBody(onChunk: (chunk: Uint8Array) => void, onEnd: (trailers: HeaderList | null) => void): void;
+  /**
+   * Starts delivery of the request body (sends 100 Continue when asked for).
+   * onChunk may return `true` when it is done with the chunk (its bytes were
+   * written out, nothing keeps it): the front may then free that memory at once.
+   * Any other return value (none, or e.g. a push() count) keeps it alive.
+   */
+  readBody(onChunk: (chunk: Uint8Array) => unknown, onEnd: (trailers: HeaderList | null) => void): void;
   /** Body backpressure: stop/restart reading the client. */
   pauseBody(): void;
   resumeBody(): void;
@@ -86,7 +91,7 @@ class Exchange implements RawExchange {
   bodyDone = false;
   private bodyQueue: Uint8Array[] = [];
   private queuedBytes = 0;
-  private onChunk: ((chunk: Uint8Array) => void) | null = null;
+  private onChunk: ((chunk: Uint8Array) => unknown) | null = null;
   private onBodyEnd: ((trailers: HeaderList | null) => void) | null = null;
   private trailers: HeaderList | null = null;
   readonly writer: ResponseWriter;
@@ -99,7 +104,7 @@ class Exchange implements RawExchange {
     return this.conn.socket.tls;
   }
 
-  readBody(onChunk: (chunk: Uint8Array) => void, onEnd: (trailers: HeaderList | null) => void): void {
+  readBody(onChunk: (chunk: Uint8Array) => unknown, onEnd: (trailers: HeaderList | null) => void): void {
     if (this.head.expectContinue && !this.writer.started && !this.bodyDone) this.conn.out.write(CONTINUE);
     this.onChunk = onChunk;
     this.onBodyEnd = onEnd;
@@ -111,12 +116,14 @@ class Exchange implements RawExchange {
     else if (wasFull) this.resumeBody();
   }
 
-  deliver(chunk: Uint8Array): void {
-    if (this.onChunk) return this.onChunk(chunk);
+  /** True when the reader is done with `chunk` (see readBody). */
+  deliver(chunk: Uint8Array): boolean {
+    if (this.onChunk) return this.onChunk(chunk) === true;
     // Nobody reads yet: hold a little, then stop reading the client.
     this.bodyQueue.push(chunk);
     this.queuedBytes += chunk.length;
     if (this.queuedBytes > MAX_BUFFERED_INPUT) this.pauseBody();
+    return false;
   }
 
   finishBody(trailers: HeaderList | null): void {
@@ -268,12 +275,17 @@ export class Connection {
   /** The client half-closed: answer what it sent, then close. */
   peerEnded = false;
 
-  constructor(readonly socket: RawSocket, private readonly opts: RawServerOptions) {
+  /**
+   * `ownsInput`: each chunk the socket delivers is a fresh buffer nobody else
+   * holds (Bun.listen), so the parser may free body bytes once they are written
+   * upstream. Not assumed of other sockets (node:tls).
+   */
+  constructor(readonly socket: RawSocket, private readonly opts: RawServerOptions, private readonly ownsInput = false) {
     this.out = new SocketOut(socket, () => this.current?.onDrain?.());
     this.parser = new Http1RequestParser(
       {
         onHead: (head) => this.startExchange(head),
-        onBody: (chunk) => this.current?.deliver(chunk),
+        onBody: (chunk) => this.current !== null && this.current.deliver(chunk) && this.ownsInput,
         onEnd: (trailers) => {
           const ex = this.current;
           if (!ex) return;
@@ -429,7 +441,7 @@ export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection>
     port: opts.port,
     socket: {
       open(socket) {
-        socket.data = new Connection(socket, opts);
+        socket.data = new Connection(socket, opts, true);
         sweep.add(socket.data);
         socket.timeout(opts.idleTimeoutSec ?? 10);
       },

@@ -19,8 +19,8 @@ interface Outcome {
   error: number | null;
 }
 
-/** Feeds `pieces` to a fresh parser and records what it reported. */
-function run(pieces: Uint8Array[], limits: Partial<ParserLimits> = {}): Outcome {
+/** Feeds `pieces` to a fresh parser and records what it reported; `release`: onBody says it is done with each chunk. */
+function run(pieces: Uint8Array[], limits: Partial<ParserLimits> = {}, release = false): Outcome {
   const out: Outcome = { requests: [], error: null };
   let current: Seen | null = null;
   const bodies: Buffer[] = [];
@@ -34,6 +34,7 @@ function run(pieces: Uint8Array[], limits: Partial<ParserLimits> = {}): Outcome 
       },
       onBody(chunk) {
         bodies.push(Buffer.from(chunk));
+        return release;
       },
       onEnd(trailers) {
         if (!current) throw new Error("onEnd without onHead");
@@ -241,6 +242,82 @@ describe("Http1RequestParser", () => {
     expect(order).toEqual(["head /1", "end", "head /2", "end"]);
     parser.resume();
     expect(parser.idle).toBe(true);
+  });
+
+  test("releasing body chunks (each piece its own buffer) changes no outcome", () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (const c of cases) {
+      const all = bytes(c.input);
+      const pieces: Uint8Array[] = [];
+      for (let i = 0; i < all.length; ) {
+        const n = 1 + Math.floor(rnd() * 9);
+        pieces.push(new Uint8Array(all.subarray(i, i + n))); // a copy: a whole ArrayBuffer, so it can be released
+        i += n;
+      }
+      expect(run(pieces, c.limits, true)).toEqual(run(whole(c.input), c.limits));
+    }
+  });
+
+  describe("release of body chunks", () => {
+    const head = "POST /u HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n";
+    /** A fresh ArrayBuffer holding `s` (a socket read). */
+    const read = (s: string) => new Uint8Array(bytes(s));
+
+    function parserWith(release: boolean, seen: string[]): Http1RequestParser {
+      return new Http1RequestParser({
+        onHead: (h) => seen.push(`head ${h.path}`),
+        onBody: (chunk) => {
+          seen.push(`body ${Buffer.from(chunk).toString("latin1")}`);
+          return release;
+        },
+        onEnd: () => seen.push("end"),
+        onError: (e) => seen.push(`error ${e.status}`),
+      });
+    }
+
+    test("a read holding only body bytes is freed when the consumer is done with it", () => {
+      const seen: string[] = [];
+      const p = parserWith(true, seen);
+      p.push(read(head));
+      const body = read("0123456789");
+      p.push(body);
+      expect(seen).toEqual(["head /u", "body 0123456789", "end"]);
+      expect(body.byteLength).toBe(0); // detached: its memory is gone
+      expect(p.idle).toBe(true);
+      p.push(read("GET /next HTTP/1.1\r\nHost: a\r\n\r\n"));
+      expect(seen.slice(3)).toEqual(["head /next", "end"]);
+    });
+
+    test("a read that also holds the next request is kept whole", () => {
+      const seen: string[] = [];
+      const p = parserWith(true, seen);
+      p.push(read(head));
+      const both = read("0123456789GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+      p.push(both);
+      expect(seen).toEqual(["head /u", "body 0123456789", "end", "head /next", "end"]);
+      expect(both.byteLength).toBeGreaterThan(0);
+    });
+
+    test("without the consumer's word nothing is freed", () => {
+      const seen: string[] = [];
+      const p = parserWith(false, seen);
+      p.push(read(head));
+      const body = read("0123456789");
+      p.push(body);
+      expect(seen).toEqual(["head /u", "body 0123456789", "end"]);
+      expect(body.byteLength).toBe(10);
+    });
+
+    test("a view into a larger buffer is never freed", () => {
+      const seen: string[] = [];
+      const p = parserWith(true, seen);
+      p.push(read(head));
+      const backing = read("xx0123456789");
+      p.push(backing.subarray(2));
+      expect(seen).toEqual(["head /u", "body 0123456789", "end"]);
+      expect(backing.byteLength).toBe(12);
+    });
   });
 
   test("input after an error is ignored", () => {

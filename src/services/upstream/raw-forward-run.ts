@@ -3,6 +3,7 @@
 // parses the response and streams it to the client with backpressure both
 // ways, retries once on a stale pooled socket, and hands a 101 to Tunnel.
 import type { RawExchange } from "../../server/raw/connection.ts";
+import { freeBytes } from "../../server/raw/free-bytes.ts";
 import type { HeaderList } from "../../server/raw/http1-head.ts";
 import type { ConnectionListener, DialOptions, UpstreamConnection } from "./connection.ts";
 import { ProtocolError, RawResponseParser, type RawResponseHead, type RawResponseSink } from "./raw-response-parser.ts";
@@ -31,6 +32,16 @@ export interface RunPool {
 
 const NO_HEADERS: HeaderList = [];
 const noop = () => {};
+
+/** What became of a write to the upstream socket. */
+const enum Sent {
+  /** The kernel took every byte. */
+  All,
+  /** Some bytes wait in the connection's queue (they are still referenced). */
+  Queued,
+  /** The socket is gone (already handled as a close). */
+  Closed,
+}
 
 /** One request's run: the listener of its upstream socket and the sink of its response parser. */
 export class ForwardRun implements ConnectionListener, RawResponseSink {
@@ -102,42 +113,54 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     conn.listener = this;
     conn.uses++;
     this.parser = new RawResponseParser(this, this.req.method === "HEAD", this.pool.maxHeadBytes);
-    if (!this.send(this.head, false)) return;
+    if (this.send(this.head, false) === Sent.Closed) return;
     if (this.ex.head.body === "none") return this.requestDone();
     if (this.bodyStarted) return;
     this.bodyStarted = true;
     const chunked = this.ex.head.body === "chunked";
     this.ex.readBody(
-      (chunk) => {
-        if (!this.settled) this.send(chunked ? chunkFrame(chunk) : chunk, true);
-      },
+      (chunk) => this.sendBody(chunk, chunked),
       (trailers) => {
         if (this.settled) return;
-        if (chunked && !this.send(lastChunk(trailers), false)) return;
+        if (chunked && this.send(lastChunk(trailers), false) === Sent.Closed) return;
         this.requestDone();
       },
     );
   }
 
-  /** Writes to the upstream; false when the socket is gone (already handled as a close). */
-  private send(bytes: Uint8Array, pauseClient: boolean): boolean {
+  /**
+   * One piece of the client's body, upstream. True when nothing keeps the
+   * client's bytes afterwards (the kernel took them, they were copied into a
+   * chunk frame, or they are dropped), so the front may free them at once.
+   */
+  private sendBody(chunk: Uint8Array, chunked: boolean): boolean {
+    if (this.settled) return true;
+    if (!chunked) return this.send(chunk, true) !== Sent.Queued;
+    const frame = chunkFrame(chunk);
+    // The frame is ours alone: once written, free it too rather than leave it to the GC.
+    if (this.send(frame, true) === Sent.All) freeBytes(frame);
+    return true;
+  }
+
+  /** Writes to the upstream; with `pauseClient`, stops reading the client until queued bytes are out. */
+  private send(bytes: Uint8Array, pauseClient: boolean): Sent {
     let waiting: Promise<void> | null;
     try {
       waiting = this.conn!.write(bytes);
     } catch {
       this.onClose(undefined);
-      return false;
+      return Sent.Closed;
     }
-    if (waiting === null) return true;
+    if (waiting === null) return Sent.All;
     if (!pauseClient) {
       waiting.catch(noop);
-      return true;
+      return Sent.Queued;
     }
     this.ex.pauseBody();
     waiting.then(() => {
       if (!this.settled) this.ex.resumeBody();
     }, noop);
-    return true;
+    return Sent.Queued;
   }
 
   private requestDone(): void {

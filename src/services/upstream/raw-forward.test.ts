@@ -54,6 +54,27 @@ describe("RawUpstreamPool.forward", () => {
     expect(await res.json()).toEqual({ length: TEN_MB, sha: sha256(big) });
   });
 
+  test("10 MB Content-Length upload arrives whole (checksum)", async () => {
+    // Sent as one buffer: Content-Length framing, large socket reads that the front frees once written upstream.
+    const res = await get("/sha", { method: "POST", body: big });
+    expect(await res.json()).toEqual({ length: TEN_MB, sha: sha256(big) });
+  });
+
+  test("after a Content-Length body, the next request on the connection is served", async () => {
+    const c = await rawClient(front.port);
+    const body = patternBytes(1000, 5);
+    const head = (n: number) => `POST /sha HTTP/1.1\r\nHost: a\r\nContent-Length: ${n}\r\n\r\n`;
+    // The body in its own write (a read of body bytes only), then body and the next request in one write.
+    c.socket.write(head(body.length));
+    await Bun.sleep(20);
+    c.socket.write(body);
+    expect(await c.until((s) => s.includes(sha256(body)))).toBe(true);
+    c.socket.write(Buffer.concat([Buffer.from(head(body.length)), body, Buffer.from("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")]));
+    expect(await c.until((s) => s.endsWith("hello world"))).toBe(true);
+    c.socket.end();
+    expect(c.text().split(sha256(body)).length - 1).toBe(2);
+  });
+
   test.each(["/big", "/big-chunked"])("10 MB download %s arrives whole (checksum)", async (path) => {
     const res = await get(path);
     expect(await drain(res.body)).toEqual({ length: TEN_MB, sha: sha256(big) });

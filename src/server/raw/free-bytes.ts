@@ -1,0 +1,17 @@
+// Frees the memory behind a byte view now, instead of at the next GC, when the
+// view is the whole of its ArrayBuffer. For large streams: the allocator then
+// hands the same (cache-warm, already mapped) memory to the next socket read,
+// and garbage does not pile up between collections. The caller must own the
+// buffer: every other view of it reads as empty afterwards.
+
+/** Detaches `view`'s buffer when `view` spans all of it; true when freed. */
+export function freeBytes(view: Uint8Array): boolean {
+  const ab = view.buffer;
+  if (view.byteOffset !== 0 || view.byteLength !== ab.byteLength || !(ab instanceof ArrayBuffer)) return false;
+  try {
+    ab.transfer(0);
+    return true;
+  } catch {
+    return false; // not detachable: the GC frees it as before
+  }
+}
