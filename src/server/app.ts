@@ -20,9 +20,10 @@ import { gracefulStop } from "./lifecycle.ts";
 import type { RequestContext } from "./request-context.ts";
 import type { EntryPointConfig } from "../config/static/types.ts";
 import { parseCertificate, type LoadedCertificate } from "../tls/certificate.ts";
-import { ACME_CHALLENGE_PREFIX, AcmeManager, httpChallengeResponse } from "../tls/acme/index.ts";
+// Type-only: the ACME stack (acme-client, cloudflare, axios) costs ~58 MiB RSS and loads only when a resolver uses it.
+import type { AcmeManager } from "../tls/acme/index.ts";
+import { ACME_CHALLENGE_PREFIX, httpChallengeResponse } from "../tls/acme/http-challenge.ts";
 import { buildTlsListeners, type TlsListenerSpec } from "../tls/listener-spec.ts";
-import { defaultGeneratedCertificate } from "../tls/self-signed.ts";
 
 const FIRST_CONFIG_WAIT_MS = 10_000;
 
@@ -47,7 +48,8 @@ export class SluiceApp {
   private tlsSpecs = new Map<string, TlsListenerSpec>();
   private tlsDiagnosticsText = "";
   private watcher?: ConfigWatcher;
-  private readonly acme: AcmeManager | null;
+  private acme: AcmeManager | null = null;
+  private generatingCert = false;
   /** Parsed ACME certificates by PEM, so a refresh does not parse them again. */
   private readonly acmeParsed = new Map<string, LoadedCertificate>();
   /** Resolves each time a generation goes live (tests and `check` use it). */
@@ -86,10 +88,6 @@ export class SluiceApp {
       },
     };
     this.epDeps = { current: () => this.generation, observer };
-    const usesAcme = Object.values(config.certificatesResolvers).some((r) => r.acme);
-    this.acme = usesAcme
-      ? new AcmeManager({ resolvers: config.certificatesResolvers, log, registry: this.metrics?.registry, metricsPrefix: prom?.prefix })
-      : null;
     this.rawFront = makeRawUpstream !== undefined;
   }
 
@@ -113,8 +111,10 @@ export class SluiceApp {
    * its routes are loaded (Traefik #10151).
    */
   async start(): Promise<void> {
-    this.generatedCert = await defaultGeneratedCertificate();
-    if (this.acme) {
+    if (Object.values(this.config.certificatesResolvers).some((r) => r.acme)) {
+      const { AcmeManager } = await import("../tls/acme/index.ts");
+      const prom = this.config.metrics?.prometheus;
+      this.acme = new AcmeManager({ resolvers: this.config.certificatesResolvers, log: this.log, registry: this.metrics?.registry, metricsPrefix: prom?.prefix });
       // Loads acme.json first, so stored certificates serve from the first handshake.
       await this.acme.start();
       for (const p of this.acme.problems()) this.log.error(p);
@@ -144,6 +144,8 @@ export class SluiceApp {
       const waited = await Promise.race([loaded.then(() => true), Bun.sleep(FIRST_CONFIG_WAIT_MS).then(() => false)]);
       if (!waited) this.log.warn(`no configuration from the providers after ${FIRST_CONFIG_WAIT_MS} ms; listening anyway`);
     }
+    // TLS entrypoints listen with their certificates from the first handshake.
+    if (this.generation.tls.entryPoints.size > 0) await this.ensureGeneratedCert();
     for (const [name, config] of Object.entries(this.config.entryPoints)) {
       const ep = this.makeEntryPoint(name, config, this.tlsSpecs.get(name));
       this.entryPoints.push(ep);
@@ -181,9 +183,25 @@ export class SluiceApp {
     this.onGeneration?.(gen);
   }
 
+  /** The self-signed default certificate, made the first time a TLS entrypoint needs one (its library weighs ~22 MiB). */
+  private async ensureGeneratedCert(): Promise<void> {
+    if (this.generatedCert) return;
+    const { defaultGeneratedCertificate } = await import("../tls/self-signed.ts");
+    this.generatedCert = await defaultGeneratedCertificate();
+    this.refreshTls();
+  }
+
   /** Rebuilds the TLS listeners' SNI tables and swaps those that changed. */
   private refreshTls(): void {
-    if (!this.generatedCert) return;
+    if (!this.generatedCert) {
+      if (this.generation.tls.entryPoints.size === 0 || this.generatingCert) return;
+      this.generatingCert = true;
+      this.ensureGeneratedCert().then(
+        () => (this.generatingCert = false),
+        (err: Error) => this.log.error(`cannot make the default TLS certificate: ${err.message}`),
+      );
+      return;
+    }
     const { specs, diagnostics, certificates } = buildTlsListeners({
       tls: this.lastTls,
       entryPoints: this.generation.tls.entryPoints,
