@@ -1,6 +1,9 @@
 // retry, circuitBreaker, buffering and compress through the real Sluice
 // process, with real backends. One Sluice for the whole file.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import zlib from "node:zlib";
 import type { Server } from "bun";
 import { freePort, waitFor } from "../harness/ports.ts";
@@ -12,6 +15,17 @@ const JSON_BODY = JSON.stringify(Array.from({ length: 500 }, (_, i) => ({ id: i,
 // The circuit-breaker backend fails while this is true.
 let failing = false;
 let breakerCalls = 0;
+// Sluice's TMPDIR: buffering's temporary files land here, so leftovers show.
+const spoolDir = mkdtempSync(join(tmpdir(), "sluice-it-spool-"));
+const MiB = 1024 * 1024;
+const BIG = crypto.getRandomValues(new Uint8Array(MiB));
+/** 20 MiB whose 1 MiB blocks each carry their index (a lost or reordered block shows in the hash). */
+const UPLOAD = new Uint8Array(20 * MiB);
+for (let i = 0; i < 20; i++) {
+  UPLOAD.set(BIG, i * MiB);
+  UPLOAD[i * MiB] = i;
+}
+const sha256 = (data: Uint8Array | ArrayBuffer) => new Bun.CryptoHasher("sha256").update(data).digest("hex");
 
 function serve(fetch: (req: Request) => Response | Promise<Response>): string {
   const server = Bun.serve({ port: 0, hostname: "127.0.0.1", development: false, fetch });
@@ -29,9 +43,23 @@ beforeAll(async () => {
     breakerCalls++;
     return new Response(failing ? "backend error" : "backend ok", { status: failing ? 500 : 200 });
   });
+  // Hashes the upload as it streams in; GET answers UPLOAD (for response buffering).
+  const hashBackend = serve(async (req) => {
+    if (req.method === "GET") return new Response(UPLOAD);
+    const files = readdirSync(spoolDir).length; // Sluice's file for this upload, while it is sent
+    const hasher = new Bun.CryptoHasher("sha256");
+    let length = 0;
+    for await (const chunk of req.body! as unknown as AsyncIterable<Uint8Array>) {
+      hasher.update(chunk);
+      length += chunk.byteLength;
+    }
+    const te = req.headers.get("transfer-encoding");
+    return Response.json({ length, sha: hasher.digest("hex"), contentLength: req.headers.get("content-length"), te, files });
+  });
   const jsonBackend = serve(() => new Response(JSON_BODY, { headers: { "content-type": "application/json" } }));
   sluice = await startSluice({
     staticExtra: "accessLog:\n  format: json\n",
+    env: { TMPDIR: spoolDir },
     files: {
       "resilience.yml": `
 http:
@@ -44,6 +72,7 @@ http:
         fallbackDuration: 400ms
         recoveryDuration: 300ms
     limit: { buffering: { maxRequestBodyBytes: 1000 } }
+    spill: { buffering: { memRequestBodyBytes: 1048576, memResponseBodyBytes: 1048576, maxRequestBodyBytes: 31457280 } }
     zip: { compress: {} }
   routers:
     retry: { rule: "Host(\`retry.test\`)", service: half-refused, middlewares: [retry3] }
@@ -51,12 +80,14 @@ http:
     breaker: { rule: "Host(\`breaker.test\`)", service: breaker, middlewares: [breaker] }
     buffering: { rule: "Host(\`buffer.test\`)", service: echo, middlewares: [limit] }
     compress: { rule: "Host(\`zip.test\`)", service: json, middlewares: [zip] }
+    spill: { rule: "Host(\`spill.test\`)", service: hash, middlewares: [spill] }
   services:
     half-refused: { loadBalancer: { servers: [{ url: "${refused}" }, { url: "${echo}" }] } }
     refused: { loadBalancer: { servers: [{ url: "${refused}" }] } }
     breaker: { loadBalancer: { servers: [{ url: "${breakerBackend}" }] } }
     echo: { loadBalancer: { servers: [{ url: "${echo}" }] } }
     json: { loadBalancer: { servers: [{ url: "${jsonBackend}" }] } }
+    hash: { loadBalancer: { servers: [{ url: "${hashBackend}" }] } }
 `,
     },
   });
@@ -65,6 +96,7 @@ http:
 afterAll(async () => {
   await sluice?.stop();
   for (const b of backends) b.stop(true);
+  rmSync(spoolDir, { recursive: true, force: true });
 });
 
 const send = (host: string, init: RequestInit & { decompress?: boolean } = {}) =>
@@ -135,6 +167,57 @@ describe("buffering", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ length: 1000, contentLength: "1000", sample: "zzzzzzzz" });
   });
+});
+
+describe("buffering past memRequestBodyBytes / memResponseBodyBytes (temporary file)", () => {
+  /** Bounded wait for Sluice to remove its temporary files. */
+  async function spoolLeftovers(): Promise<string[]> {
+    await waitFor(() => readdirSync(spoolDir).length === 0, 2000);
+    return readdirSync(spoolDir);
+  }
+
+  test.each([
+    ["with a Content-Length", () => UPLOAD],
+    ["chunked", () => new Blob([UPLOAD]).stream()],
+  ])("a 20 MiB upload %s arrives intact, framed by Content-Length; no file left", async (_name, body) => {
+    const res = await send("spill.test", { method: "POST", body: body(), duplex: "half" } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ length: UPLOAD.length, sha: sha256(UPLOAD), contentLength: String(UPLOAD.length), te: null, files: 1 });
+    expect(await spoolLeftovers()).toEqual([]);
+  }, 20_000);
+
+  test("a 20 MiB answer arrives intact; no file left", async () => {
+    const res = await send("spill.test");
+    expect(res.status).toBe(200);
+    // Bun.serve re-chunks any streamed body; the raw front keeps the Content-Length.
+    if (process.env.SLUICE_FRONT !== "serve") expect(res.headers.get("content-length")).toBe(String(UPLOAD.length));
+    expect(sha256(await res.arrayBuffer())).toBe(sha256(UPLOAD));
+    expect(await spoolLeftovers()).toEqual([]);
+  }, 20_000);
+
+  test("a client that hangs up mid-upload ends the request (499) and leaves no file behind", async () => {
+    const { connect } = await import("node:net");
+    const port = Number(new URL(sluice.url("web")).port);
+    await new Promise<void>((resolve) => {
+      const s = connect(port, "127.0.0.1", () => {
+        s.write(`POST / HTTP/1.1\r\nHost: spill.test\r\nContent-Length: ${UPLOAD.length}\r\n\r\n`);
+        // 3 MiB: past memRequestBodyBytes, so the file exists, then the client is gone.
+        s.write(UPLOAD.subarray(0, 3 * 1024 * 1024), () => setTimeout(() => s.destroy(), 200));
+      });
+      s.on("error", () => {});
+      s.on("close", () => resolve());
+    });
+    // The request ends at once: logged as the client closing, not left running until shutdown.
+    const logged499 = async () => (await accessLines("spill.test", 1)).some((l) => l.DownstreamStatus === 499);
+    expect(await waitFor(logged499, 3000)).toBe(true);
+    expect(await spoolLeftovers()).toEqual([]);
+  }, 20_000);
+
+  test("over maxRequestBodyBytes after spilling: 413, no file left", async () => {
+    const res = await send("spill.test", { method: "POST", body: new Blob([UPLOAD, UPLOAD]).stream(), duplex: "half" } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(await spoolLeftovers()).toEqual([]);
+  }, 20_000);
 });
 
 describe("compress", () => {

@@ -4,8 +4,6 @@ import { buildKind, echoed, mustBuild, run } from "../testing.ts";
 import "./index.ts";
 
 // Where Sluice differs from Traefik (oxy buffer):
-// - memRequestBodyBytes / memResponseBodyBytes are validated but bodies stay in
-//   memory (no spill to a temporary file): bound them with the max* options.
 // - IsNetworkError() is true only for Sluice's own 502/504 (no response from
 //   the backend); oxy also counts a backend's own 502/504.
 

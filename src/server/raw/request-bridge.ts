@@ -8,11 +8,28 @@ import type { RawExchange } from "./connection.ts";
 export function requestFromExchange(ex: RawExchange, url: string): Request {
   const headers = new Headers();
   for (const [k, v] of ex.head.headers) headers.append(k, v);
+  // The client going away fails the body and aborts req.signal, so whoever is
+  // reading (an upstream fetch, a buffering middleware) stops and cleans up.
+  const abort = new AbortController();
+  let failBody: ((reason: string) => void) | null = null;
+  const previous = ex.onAbort;
+  ex.onAbort = (reason) => {
+    failBody?.(reason);
+    abort.abort(new Error(reason));
+    previous?.(reason);
+  };
   let body: ReadableStream<Uint8Array> | null = null;
   if (ex.head.body !== "none") {
     body = new ReadableStream<Uint8Array>(
       {
         start(controller) {
+          failBody = (reason) => {
+            try {
+              controller.error(new Error(reason));
+            } catch {
+              // already closed: the body was read whole
+            }
+          };
           ex.readBody(
             (chunk) => {
               controller.enqueue(chunk);
@@ -28,7 +45,7 @@ export function requestFromExchange(ex: RawExchange, url: string): Request {
       { highWaterMark: 4 },
     );
   }
-  return new Request(url, { method: ex.head.method, headers, body, duplex: "half" } as RequestInit);
+  return new Request(url, { method: ex.head.method, headers, body, duplex: "half", signal: abort.signal } as RequestInit);
 }
 
 /** Writes `res` to the exchange; resolves with the body bytes sent. */
@@ -44,7 +61,11 @@ export async function writeResponse(ex: RawExchange, res: Response): Promise<num
   }
   let sent = 0;
   const reader = res.body.getReader();
-  ex.onAbort = () => void reader.cancel().catch(() => {});
+  const previous = ex.onAbort;
+  ex.onAbort = (reason) => {
+    previous?.(reason);
+    void reader.cancel().catch(() => {});
+  };
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
