@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import { usePrivateTmpdir } from "./private-tmpdir.ts";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,19 +9,8 @@ import "./index.ts";
 
 // Bodies past mem*BodyBytes go to a temporary file under os.tmpdir(): point
 // it at a private directory so the tests can see the file come and go.
-let dir = "";
-let savedTmp: string | undefined;
-beforeAll(() => {
-  savedTmp = process.env.TMPDIR;
-  dir = mkdtempSync(join(tmpdir(), "sluice-spill-test-"));
-  process.env.TMPDIR = dir;
-});
-afterAll(() => {
-  if (savedTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = savedTmp;
-  rmSync(dir, { recursive: true, force: true });
-});
-const leftovers = () => readdirSync(dir);
+const tmp = usePrivateTmpdir("sluice-spill-test-");
+const leftovers = tmp.leftovers;
 /** Bounded wait for the temp dir to empty (a streamed response removes its file just after its end). */
 async function settled(): Promise<string[]> {
   for (let i = 0; i < 100 && leftovers().length > 0; i++) await Bun.sleep(5);

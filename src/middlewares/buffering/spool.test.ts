@@ -1,23 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import { usePrivateTmpdir } from "./private-tmpdir.ts";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Spool } from "./spool.ts";
 
 // Spools write under os.tmpdir(): point it at a private directory so leftovers can be counted.
-let dir = "";
-let savedTmp: string | undefined;
-beforeAll(() => {
-  savedTmp = process.env.TMPDIR;
-  dir = mkdtempSync(join(tmpdir(), "sluice-spool-test-"));
-  process.env.TMPDIR = dir;
-});
-afterAll(() => {
-  if (savedTmp === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = savedTmp;
-  rmSync(dir, { recursive: true, force: true });
-});
-const leftovers = () => readdirSync(dir);
+const tmp = usePrivateTmpdir("sluice-spool-test-");
+const leftovers = tmp.leftovers;
 
 /** `size` bytes whose value depends on the position (a reordering shows). */
 function pattern(size: number, from = 0): Uint8Array {
@@ -61,7 +51,7 @@ describe("Spool", () => {
     const spool = new Spool(1000);
     await fill(spool, 5000, 512);
     const path = spool.path!;
-    expect(dirname(path)).toBe(dir);
+    expect(dirname(path)).toBe(tmp.dir());
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(path).size).toBe(4000);
     await spool.dispose();
