@@ -34,6 +34,13 @@ export interface RawExchange {
   onResponseHead(hook: (status: number, headers: HeaderList) => void): void;
   /** False when the client is slow: wait for onDrain before writing more. */
   write(chunk: Uint8Array): boolean;
+  /**
+   * True when a write() that returned true has copied the bytes out (Bun's
+   * sockets write synchronously to the kernel), so the caller may free a chunk
+   * it owns right after. Not true of node:tls sockets or HTTP/2 streams, which
+   * keep references to queued chunks.
+   */
+  readonly copiesOnWrite?: boolean;
   end(chunk?: Uint8Array, trailers?: HeaderList): void;
   onDrain: (() => void) | null;
   /** The client went away or sent a broken body before the response ended. */
@@ -102,6 +109,10 @@ class Exchange implements RawExchange {
 
   get tls(): TlsConnection | undefined {
     return this.conn.socket.tls;
+  }
+
+  get copiesOnWrite(): boolean {
+    return this.conn.ownsInput;
   }
 
   readBody(onChunk: (chunk: Uint8Array) => unknown, onEnd: (trailers: HeaderList | null) => void): void {
@@ -280,7 +291,7 @@ export class Connection {
    * holds (Bun.listen), so the parser may free body bytes once they are written
    * upstream. Not assumed of other sockets (node:tls).
    */
-  constructor(readonly socket: RawSocket, private readonly opts: RawServerOptions, private readonly ownsInput = false) {
+  constructor(readonly socket: RawSocket, private readonly opts: RawServerOptions, readonly ownsInput = false) {
     this.out = new SocketOut(socket, () => this.current?.onDrain?.());
     this.parser = new Http1RequestParser(
       {

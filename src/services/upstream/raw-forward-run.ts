@@ -208,7 +208,11 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
 
   onBody(chunk: Uint8Array): void {
     this.bytes += chunk.length;
-    if (!this.ex.write(chunk) && !this.paused && !this.ex.aborted) {
+    if (this.ex.write(chunk)) {
+      // Written out whole by a copying socket: a chunk that is a whole upstream
+      // read is ours alone, so its memory can go now instead of at the next GC.
+      if (this.ex.copiesOnWrite) freeBytes(chunk);
+    } else if (!this.paused && !this.ex.aborted) {
       this.paused = true;
       this.conn!.pause();
     }
