@@ -1,8 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { usePrivateTmpdir } from "./private-tmpdir.ts";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Handler } from "../../server/handler.ts";
 import { mustBuild, run } from "../testing.ts";
 import "./index.ts";

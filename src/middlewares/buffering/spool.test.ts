@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { usePrivateTmpdir } from "./private-tmpdir.ts";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { Spool } from "./spool.ts";
 
 // Spools write under os.tmpdir(): point it at a private directory so leftovers can be counted.
