@@ -194,11 +194,24 @@ export class RawEntryPoint extends EntryPointBase {
 
   /** Routes with middlewares or internal handlers: through a Request and a Response. */
   private async slowPath(ex: RawExchange, ctx: RequestContext, conn: ConnInfo, handler: Handler): Promise<void> {
-    const req = requestFromExchange(ex, `${this.scheme}://${ex.head.host || "localhost"}${ctx.path}`);
+    const req = requestFromExchange(ex, `${this.scheme}://${ex.head.host || "localhost"}${escapeHighBytes(ctx.path)}`);
     const res = await handler(req, ctx, conn);
     ctx.downstreamStatus = res.status;
     ctx.downstreamContentSize = await writeResponse(ex, res);
   }
+}
+
+const HIGH_BYTE = /[\x80-\xff]/g;
+
+/**
+ * The parser reads the target as latin1, one char per byte; a URL would
+ * UTF-8-encode chars 0x80-0xFF a second time. Escape each such byte as %XX,
+ * as Bun.serve and Go do with raw bytes in a request target.
+ */
+function escapeHighBytes(path: string): string {
+  HIGH_BYTE.lastIndex = 0;
+  if (!HIGH_BYTE.test(path)) return path;
+  return path.replace(HIGH_BYTE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /**

@@ -36,6 +36,8 @@ function serve(fetch: (req: Request) => Response | Promise<Response>): string {
 beforeAll(async () => {
   const refused = `http://127.0.0.1:${await freePort()}`;
   const echo = serve(async (req) => {
+    const url = new URL(req.url);
+    if (url.pathname.startsWith("/path-echo/")) return Response.json({ path: url.pathname + url.search });
     const body = await req.text();
     return Response.json({ length: body.length, contentLength: req.headers.get("content-length"), sample: body.slice(0, 8) });
   });
@@ -160,6 +162,15 @@ describe("buffering", () => {
   test("over maxRequestBodyBytes: 413, the backend is not called", async () => {
     const res = await send("buffer.test", { method: "POST", body: "z".repeat(1001) });
     expect(res.status).toBe(413);
+  });
+
+  test("raw UTF-8 bytes in the target reach the backend escaped once (the Request bridge of the raw front)", async () => {
+    const { rawRequest } = await import("../harness/raw-http.ts");
+    const port = Number(new URL(sluice.url("web")).port);
+    const target = "/path-echo/caf\u00c3\u00a9?q=\u00c3\u00a9";
+    const res = await rawRequest(port, Buffer.from(`GET ${target} HTTP/1.1\r\nHost: buffer.test\r\nConnection: close\r\n\r\n`, "latin1"));
+    expect(res.status, res.head).toBe(200);
+    expect(JSON.parse(res.rest.toString())).toEqual({ path: "/path-echo/caf%C3%A9?q=%C3%A9" });
   });
 
   test("within the limit the backend gets the body with a Content-Length", async () => {
