@@ -32,7 +32,14 @@ export function hostIndexKeys(ast: RuleNode): HostKey[] | null {
         if (ast.syntax === "v2" && hasPlaceholder(value)) return null;
         const p = parseHostPattern(value, ast.syntax === "v3");
         if (p.kind === "any") return null;
-        keys.push(p.kind === "exact" ? { kind: "exact", host: stripTrailingDot(p.host) } : p);
+        if (p.kind !== "exact") {
+          keys.push(p);
+          continue;
+        }
+        keys.push({ kind: "exact", host: stripTrailingDot(p.host) });
+        // `Host(\`k.com..\`)` (a dot left after parsing) matches requests for
+        // "k.com." and "k.com..", which the muxer looks up as "k.com" and "k.com.".
+        if (p.host.endsWith(".")) keys.push({ kind: "exact", host: p.host });
       }
       return dedupe(keys);
     }
