@@ -17,6 +17,9 @@ export interface EntryPointDeps {
   observer: RequestObserver;
 }
 
+const CLIENT_CERT = "x-forwarded-tls-client-cert";
+const CLIENT_CERT_INFO = "x-forwarded-tls-client-cert-info";
+
 // Bun caps idleTimeout at 255 s.
 const MAX_BUN_IDLE_SECONDS = 255;
 
@@ -117,6 +120,13 @@ export class EntryPoint extends EntryPointBase {
     // Duplicate Host headers arrive joined by Bun; RFC 9112 3.2 says 400.
     if (hostHeader.includes(",")) return observeResponse(badRequest(ctx, "several Host headers"), ctx, done);
     if (req.method === "CONNECT") return observeResponse(answer(ctx, 501, "Not Implemented", "CONNECT is not supported"), ctx, done);
+    // As Traefik at the entrypoint: client-certificate headers from an untrusted peer are forgeries.
+    if (req.headers.has(CLIENT_CERT) || req.headers.has(CLIENT_CERT_INFO)) {
+      if (!this.trust.insecure && !this.trust.trusted.contains(ctx.clientHost)) {
+        req.headers.delete(CLIENT_CERT);
+        req.headers.delete(CLIENT_CERT_INFO);
+      }
+    }
     if (this.tls?.strictNames && !this.tls.strictNames.covers(matchHost(hostHeader))) {
       return observeResponse(answer(ctx, 421, "Misdirected Request", "sniStrict: no certificate for this host"), ctx, done);
     }
