@@ -4,6 +4,7 @@ import { EntryPointBase } from "./entrypoint-base.ts";
 import type { MatchInput } from "../router/rule/index.ts";
 import { websocketHandler, type BridgeData } from "../services/websocket-bridge.ts";
 import { answer, badRequest, notFound } from "./answers.ts";
+import { stripUntrustedForwarded } from "./forwarded-headers.ts";
 import type { Generation } from "./generation.ts";
 import type { ConnInfo } from "./handler.ts";
 import { observeResponse, type RequestObserver } from "./observer.ts";
@@ -16,9 +17,6 @@ export interface EntryPointDeps {
   current(): Generation;
   observer: RequestObserver;
 }
-
-const CLIENT_CERT = "x-forwarded-tls-client-cert";
-const CLIENT_CERT_INFO = "x-forwarded-tls-client-cert-info";
 
 // Bun caps idleTimeout at 255 s.
 const MAX_BUN_IDLE_SECONDS = 255;
@@ -120,13 +118,8 @@ export class EntryPoint extends EntryPointBase {
     // Duplicate Host headers arrive joined by Bun; RFC 9112 3.2 says 400.
     if (hostHeader.includes(",")) return observeResponse(badRequest(ctx, "several Host headers"), ctx, done);
     if (req.method === "CONNECT") return observeResponse(answer(ctx, 501, "Not Implemented", "CONNECT is not supported"), ctx, done);
-    // As Traefik at the entrypoint: client-certificate headers from an untrusted peer are forgeries.
-    if (req.headers.has(CLIENT_CERT) || req.headers.has(CLIENT_CERT_INFO)) {
-      if (!this.trust.insecure && !this.trust.trusted.contains(ctx.clientHost)) {
-        req.headers.delete(CLIENT_CERT);
-        req.headers.delete(CLIENT_CERT_INFO);
-      }
-    }
+    // Before routing and middlewares, as Traefik: what only a trusted peer may send.
+    stripUntrustedForwarded(req.headers, ctx.clientHost, this.trust);
     if (this.tls?.strictNames && !this.tls.strictNames.covers(matchHost(hostHeader))) {
       return observeResponse(answer(ctx, 421, "Misdirected Request", "sniStrict: no certificate for this host"), ctx, done);
     }

@@ -1,10 +1,16 @@
-import type { IpRangeList } from "../net/ip-range.ts";
+import { IpRangeList } from "../net/ip-range.ts";
 
 // X-Forwarded-* as Traefik sets them: incoming values are kept only when the
 // peer is trusted (forwardedHeaders.trustedIPs or insecure), otherwise they
 // are replaced, so a client cannot spoof its address to the backend.
+//
+// As in Traefik, the untrusted ones are dropped at the entrypoint, before any
+// middleware (stripUntrustedForwarded), so a value a middleware sets (headers'
+// customRequestHeaders X-Forwarded-Proto: https) reaches the backend; when
+// forwarding, whatever is left is kept (ENTRY_FILTERED).
 
-const FORWARDED = [
+/** Request headers only a trusted peer may send. */
+export const FORWARDED = [
   "x-forwarded-for",
   "x-forwarded-proto",
   "x-forwarded-host",
@@ -12,7 +18,28 @@ const FORWARDED = [
   "x-forwarded-server",
   "x-real-ip",
   "forwarded",
+  // Set by passTLSClientCert: from a client they would be forged certificates.
+  "x-forwarded-tls-client-cert",
+  "x-forwarded-tls-client-cert-info",
 ];
+
+/** The trust to forward with once the entrypoint has dropped what an untrusted peer sent. */
+export const ENTRY_FILTERED: ForwardedTrust = { insecure: true, trusted: IpRangeList.parse([]).list };
+
+export function isTrusted(trust: ForwardedTrust, peer: string): boolean {
+  return trust.insecure || trust.trusted.contains(peer);
+}
+
+/** The Request-path (Bun.serve) form of the entrypoint's filtering. */
+export function stripUntrustedForwarded(headers: Headers, peer: string, trust: ForwardedTrust): void {
+  let trusted: boolean | undefined;
+  for (const name of FORWARDED) {
+    if (!headers.has(name)) continue;
+    trusted ??= isTrusted(trust, peer);
+    if (trusted) return;
+    headers.delete(name);
+  }
+}
 
 export interface ForwardedTrust {
   insecure: boolean;

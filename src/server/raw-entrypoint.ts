@@ -3,10 +3,9 @@ import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { TlsListenerSpec } from "../tls/listener-spec.ts";
 import { H2Exchange, headOfStream } from "./raw/h2-exchange.ts";
+import { stripUntrustedForwardedList } from "./raw/forward-headers.ts";
 import { tlsConnectionOf } from "./raw/node-socket.ts";
 import type { TlsConnection } from "./raw/raw-socket.ts";
-import type { HeaderList } from "./raw/http1-head.ts";
-import type { ForwardedTrust } from "./forwarded-headers.ts";
 import { listenRawTls, type RawTlsListener } from "./raw/tls-listen.ts";
 import type { EntryPointConfig } from "../config/static/types.ts";
 import { EntryPointBase } from "./entrypoint-base.ts";
@@ -151,7 +150,8 @@ export class RawEntryPoint extends EntryPointBase {
       ctx.durationMs = performance.now() - ctx.startHr;
       this.deps.observer.finished(ctx);
     };
-    stripUntrustedClientCertHeaders(head.headers, ex.remoteAddress, this.trust);
+    // Before routing and middlewares, as Traefik: what only a trusted peer may send.
+    stripUntrustedForwardedList(head.headers, ex.remoteAddress, this.trust);
     const input: MatchInput = {
       host: matchHost(head.host),
       path: target.path,
@@ -212,22 +212,6 @@ function escapeHighBytes(path: string): string {
   HIGH_BYTE.lastIndex = 0;
   if (!HIGH_BYTE.test(path)) return path;
   return path.replace(HIGH_BYTE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/**
- * X-Forwarded-Tls-Client-Cert(-Info) say which client certificate was
- * verified; from an untrusted peer they are forgeries. Traefik drops them at
- * the entrypoint, before any middleware (passTLSClientCert sets them later).
- */
-function stripUntrustedClientCertHeaders(headers: HeaderList, peer: string, trust: ForwardedTrust): void {
-  for (let i = headers.length - 1; i >= 0; i--) {
-    const n = headers[i][0];
-    if (n.length !== 27 && n.length !== 32) continue;
-    const lower = n.toLowerCase();
-    if (lower !== "x-forwarded-tls-client-cert" && lower !== "x-forwarded-tls-client-cert-info") continue;
-    if (trust.insecure || trust.trusted.contains(peer)) return;
-    headers.splice(i, 1);
-  }
 }
 
 function headerValue(ex: RawExchange, name: string): string | null {

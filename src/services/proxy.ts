@@ -1,4 +1,4 @@
-import { applyForwardedHeaders } from "../server/forwarded-headers.ts";
+import { applyForwardedHeaders, ENTRY_FILTERED } from "../server/forwarded-headers.ts";
 import { stripHopByHop } from "../server/hop-by-hop.ts";
 import { badGateway, gatewayTimeout } from "../server/answers.ts";
 import { splitRequestUrl } from "../server/request-target.ts";
@@ -43,7 +43,7 @@ export async function forwardRequest(
       serverName: opts.proxyHostname,
       websocket: false,
     },
-    conn.trust,
+    ENTRY_FILTERED,
   );
   if (!opts.passHostHeader) headers.set("host", target.host);
 

@@ -1,6 +1,7 @@
 import type { RawRouteHandler } from "../server/handler.ts";
 import { rawAnswer } from "../server/raw/answers-raw.ts";
 import { forwardHeaderList } from "../server/raw/forward-headers.ts";
+import { ENTRY_FILTERED } from "../server/forwarded-headers.ts";
 import type { Balancer } from "./balancer/balancer.ts";
 import type { ServerState } from "./balancer/server-state.ts";
 import { joinPath, type ForwardOptions } from "./proxy.ts";
@@ -42,7 +43,7 @@ export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions,
         websocket,
         backendHost: opts.passHostHeader ? null : target.host,
       },
-      conn.trust,
+      ENTRY_FILTERED,
     );
     const req = { target, method: ex.head.method, pathAndQuery: joinPath(target.pathname, ctx.forwardPath ?? ctx.path), headers, timeouts: opts.timeouts, tls: opts.tls };
     const sentAt = performance.now();

@@ -1,6 +1,6 @@
 import type { ServerWebSocket, WebSocketHandler } from "bun";
 import { splitRequestUrl } from "../server/request-target.ts";
-import { applyForwardedHeaders } from "../server/forwarded-headers.ts";
+import { applyForwardedHeaders, ENTRY_FILTERED } from "../server/forwarded-headers.ts";
 import { badGateway, gatewayTimeout } from "../server/answers.ts";
 import type { ConnInfo } from "../server/handler.ts";
 import type { RequestContext } from "../server/request-context.ts";
@@ -48,7 +48,7 @@ export async function bridgeWebSocket(
   applyForwardedHeaders(
     headers,
     { clientIp: conn.clientIp, scheme: conn.scheme, host: ctx.host, entryPointPort: conn.entryPointPort, serverName: opts.proxyHostname, websocket: true },
-    conn.trust,
+    ENTRY_FILTERED,
   );
   if (opts.passHostHeader && ctx.host) headers.set("host", ctx.host);
   const protocols = (req.headers.get("sec-websocket-protocol") ?? "")

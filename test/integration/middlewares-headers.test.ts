@@ -52,6 +52,10 @@ http:
       rule: "Host(\`hdr.test\`)"
       middlewares: [custom-headers]
       service: echo
+    behind-tls-terminator:
+      rule: "Host(\`proto.test\`)"
+      middlewares: [set-proto]
+      service: echo
     cors:
       rule: "Host(\`cors.test\`)"
       middlewares: [cors]
@@ -85,6 +89,9 @@ http:
       middlewares: [no-sniff]
       service: echo
   middlewares:
+    set-proto:
+      headers:
+        customRequestHeaders: { X-Forwarded-Proto: https, X-Forwarded-Host: public.example }
     custom-headers:
       headers:
         customRequestHeaders: { X-Added: "yes", X-Remove-Me: "" }
@@ -153,6 +160,14 @@ describe("headers middleware", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     // HSTS only over https unless forceSTSHeader.
     expect(res.headers.get("strict-transport-security")).toBeNull();
+  });
+
+  // Traefik drops an untrusted client's X-Forwarded-* at the entrypoint, before
+  // middlewares, so one a middleware sets (behind a TLS terminator) is kept.
+  test("X-Forwarded-* set by customRequestHeaders reach the backend; the client's own are dropped", async () => {
+    const res = await call("proto.test", "/", { headers: { "x-forwarded-proto": "ftp", "x-forwarded-for": "6.6.6.6" } });
+    const seen = ((await res.json()) as { headers: Record<string, string | undefined> }).headers;
+    expect([seen["x-forwarded-proto"], seen["x-forwarded-host"], seen["x-forwarded-for"]]).toEqual(["https", "public.example", "127.0.0.1"]);
   });
 
   test("a CORS preflight is answered by Sluice, the backend never sees it", async () => {

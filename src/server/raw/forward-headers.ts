@@ -1,5 +1,4 @@
-import type { ForwardedTrust } from "../forwarded-headers.ts";
-import { portOf } from "../forwarded-headers.ts";
+import { FORWARDED as FORWARDED_NAMES, isTrusted, portOf, type ForwardedTrust } from "../forwarded-headers.ts";
 import type { HeaderList } from "./http1-parser.ts";
 
 // The raw front's version of stripHopByHop + applyForwardedHeaders: one pass
@@ -9,7 +8,24 @@ const HOP_BY_HOP = new Set([
   "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
   "te", "trailer", "transfer-encoding", "upgrade", "content-length",
 ]);
-const FORWARDED = new Set(["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-forwarded-server", "x-real-ip", "forwarded"]);
+const FORWARDED = new Set(FORWARDED_NAMES);
+const FORWARDED_LENGTHS = new Set(FORWARDED_NAMES.map((n) => n.length));
+
+/**
+ * The raw front's form of the entrypoint's filtering: drops what only a
+ * trusted peer may send. Most requests carry none of these: the peer's trust
+ * is only looked up when one is there.
+ */
+export function stripUntrustedForwardedList(headers: HeaderList, peer: string, trust: ForwardedTrust): void {
+  let trusted: boolean | undefined;
+  for (let i = headers.length - 1; i >= 0; i--) {
+    const n = headers[i][0];
+    if (!FORWARDED_LENGTHS.has(n.length) || !FORWARDED.has(n.toLowerCase())) continue;
+    trusted ??= isTrusted(trust, peer);
+    if (trusted) return;
+    headers.splice(i, 1);
+  }
+}
 
 export interface RawForwardInput {
   headers: HeaderList;
