@@ -19,26 +19,7 @@ export function setForwardTarget(ctx: RequestContext, path: string, search: stri
   ctx.forwardPath = `${path.startsWith("/") ? path : `/${path}`}${search}`;
 }
 
-/** The field's values joined by ", " (as Headers.get), or null. */
-export function getHeader(list: HeaderList, name: string): string | null {
-  let value: string | null = null;
-  for (let i = 0; i < list.length; i++) {
-    const k = list[i][0];
-    if (k.length === name.length && k.toLowerCase() === name.toLowerCase()) value = value === null ? list[i][1] : `${value}, ${list[i][1]}`;
-  }
-  return value;
-}
-
-export function deleteHeader(list: HeaderList, name: string): void {
-  const lower = name.toLowerCase();
-  for (let i = list.length - 1; i >= 0; i--) if (list[i][0].length === lower.length && list[i][0].toLowerCase() === lower) list.splice(i, 1);
-}
-
-/** Replaces every value of the field with `value`. */
-export function setHeader(list: HeaderList, name: string, value: string): void {
-  deleteHeader(list, name);
-  list.push([name, value]);
-}
+export { deleteHeader, getHeader, setHeader } from "../server/raw/header-list.ts";
 
 /** Answers the request from the middleware, with a complete body. */
 export function answerRaw(

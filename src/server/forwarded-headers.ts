@@ -57,7 +57,7 @@ export interface ForwardedInput {
 }
 
 export function applyForwardedHeaders(headers: Headers, input: ForwardedInput, trust: ForwardedTrust): void {
-  const trusted = trust.insecure || trust.trusted.contains(input.clientIp);
+  const trusted = isTrusted(trust, input.clientIp);
   if (!trusted) for (const h of FORWARDED) headers.delete(h);
 
   const prior = headers.get("x-forwarded-for");

@@ -4,6 +4,7 @@ import type { TLSSocket } from "node:tls";
 import type { TlsListenerSpec } from "../tls/listener-spec.ts";
 import { H2Exchange, headOfStream } from "./raw/h2-exchange.ts";
 import { stripUntrustedForwardedList } from "./raw/forward-headers.ts";
+import { getHeader } from "./raw/header-list.ts";
 import { tlsConnectionOf } from "./raw/node-socket.ts";
 import type { TlsConnection } from "./raw/raw-socket.ts";
 import { listenRawTls, type RawTlsListener } from "./raw/tls-listen.ts";
@@ -16,7 +17,7 @@ import { rawAnswer, rawNotFound } from "./raw/answers-raw.ts";
 import { listenRaw, type Connection, type RawExchange } from "./raw/connection.ts";
 import { requestFromExchange, writeResponse } from "./raw/request-bridge.ts";
 import type { RequestContext } from "./request-context.ts";
-import { matchHost, splitRequestUrl } from "./request-target.ts";
+import { escapeRawBytes, matchHost, splitRequestUrl } from "./request-target.ts";
 
 // Bun's idle timer is capped at 255 s.
 const MAX_IDLE_SECONDS = 255;
@@ -156,7 +157,7 @@ export class RawEntryPoint extends EntryPointBase {
       host: matchHost(head.host),
       path: target.path,
       method: head.method,
-      header: (name) => headerValue(ex, name),
+      header: (name) => getHeader(head.headers, name),
       query: target.query,
       clientIP: ex.remoteAddress,
     };
@@ -194,31 +195,9 @@ export class RawEntryPoint extends EntryPointBase {
 
   /** Routes with middlewares or internal handlers: through a Request and a Response. */
   private async slowPath(ex: RawExchange, ctx: RequestContext, conn: ConnInfo, handler: Handler): Promise<void> {
-    const req = requestFromExchange(ex, `${this.scheme}://${ex.head.host || "localhost"}${escapeHighBytes(ctx.path)}`);
+    const req = requestFromExchange(ex, `${this.scheme}://${ex.head.host || "localhost"}${escapeRawBytes(ctx.path)}`);
     const res = await handler(req, ctx, conn);
     ctx.downstreamStatus = res.status;
     ctx.downstreamContentSize = await writeResponse(ex, res);
   }
-}
-
-const HIGH_BYTE = /[\x80-\xff]/g;
-
-/**
- * The parser reads the target as latin1, one char per byte; a URL would
- * UTF-8-encode chars 0x80-0xFF a second time. Escape each such byte as %XX,
- * as Bun.serve and Go do with raw bytes in a request target.
- */
-function escapeHighBytes(path: string): string {
-  HIGH_BYTE.lastIndex = 0;
-  if (!HIGH_BYTE.test(path)) return path;
-  return path.replace(HIGH_BYTE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function headerValue(ex: RawExchange, name: string): string | null {
-  const lower = name.toLowerCase();
-  let value: string | null = null;
-  for (const [k, v] of ex.head.headers) {
-    if (k.length === lower.length && k.toLowerCase() === lower) value = value === null ? v : `${value}, ${v}`;
-  }
-  return value;
 }

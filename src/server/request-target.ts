@@ -63,3 +63,15 @@ export function matchHost(hostHeader: string): string {
   if (h.endsWith(".")) h = h.slice(0, -1);
   return h.toLowerCase();
 }
+
+const RAW_BYTE = /[\x80-\xff]/;
+const RAW_BYTES = /[\x80-\xff]/g;
+
+/**
+ * The raw front reads a request target as latin1, one char per byte; a URL
+ * would UTF-8-encode chars 0x80-0xFF a second time. Escapes each such byte
+ * as %XX, as Bun.serve and Go do with raw bytes in a target.
+ */
+export function escapeRawBytes(target: string): string {
+  return RAW_BYTE.test(target) ? target.replace(RAW_BYTES, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : target;
+}

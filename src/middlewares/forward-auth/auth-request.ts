@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { hostname } from "node:os";
-import { applyForwardedHeaders } from "../../server/forwarded-headers.ts";
+import { applyForwardedHeaders, isTrusted } from "../../server/forwarded-headers.ts";
 import type { ConnInfo } from "../../server/handler.ts";
 import type { ForwardAuthConfig } from "./options.ts";
 
@@ -66,7 +66,7 @@ export function authRequestHeaders(req: Request, conn: ConnInfo, cfg: ForwardAut
 }
 
 function peerTrusted(conn: ConnInfo): boolean {
-  return conn.trust.insecure || conn.trust.trusted.contains(conn.clientIp);
+  return isTrusted(conn.trust, conn.clientIp);
 }
 
 /** Sends the auth request and reads the whole answer (its body is small: a verdict or a login page). */

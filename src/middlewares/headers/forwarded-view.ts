@@ -1,4 +1,4 @@
-import { portOf } from "../../server/forwarded-headers.ts";
+import { isTrusted, portOf } from "../../server/forwarded-headers.ts";
 import type { ConnInfo } from "../../server/handler.ts";
 import type { RequestContext } from "../../server/request-context.ts";
 import type { HeaderOps } from "./header-ops.ts";
@@ -28,7 +28,7 @@ const OWN_VALUES: Record<string, Own> = {
 };
 
 export function isTrustedPeer(conn: ConnInfo): boolean {
-  return conn.trust.insecure || conn.trust.trusted.contains(conn.clientIp);
+  return isTrusted(conn.trust, conn.clientIp);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { deleteHeader, getHeader, sameField as same } from "../../server/raw/header-list.ts";
 import type { HeaderList } from "../../server/raw/http1-head.ts";
 
 // The `headers` decisions (CORS, security, custom edits) are written once over
@@ -20,19 +21,8 @@ export const HEADERS_OPS: HeaderOps<Headers> = {
   delete: (h, lower) => h.delete(lower),
 };
 
-/** Same field name? `lower` is lower-case; the list keeps names as sent. */
-function same(sent: string, lower: string): boolean {
-  return sent.length === lower.length && (sent === lower || sent.toLowerCase() === lower);
-}
-
 export const LIST_OPS: HeaderOps<HeaderList> = {
-  get(list, lower) {
-    let value: string | null = null;
-    for (let i = 0; i < list.length; i++) {
-      if (same(list[i][0], lower)) value = value === null ? list[i][1] : `${value}, ${list[i][1]}`;
-    }
-    return value;
-  },
+  get: getHeader,
   set(list, lower, name, value) {
     // The first occurrence takes the value in place; later ones go.
     let found = false;
@@ -45,9 +35,7 @@ export const LIST_OPS: HeaderOps<HeaderList> = {
     }
     if (!found) list.push([name, value]);
   },
-  delete(list, lower) {
-    for (let i = list.length - 1; i >= 0; i--) if (same(list[i][0], lower)) list.splice(i, 1);
-  },
+  delete: deleteHeader,
 };
 
 /** One custom header: set to `value`, or removed when the config gave "". */

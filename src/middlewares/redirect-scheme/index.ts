@@ -1,3 +1,4 @@
+import { isTrusted } from "../../server/forwarded-headers.ts";
 import type { ConnInfo } from "../../server/handler.ts";
 import { OptionReader } from "../options.ts";
 import { registerMiddleware } from "../registry.ts";
@@ -67,7 +68,7 @@ registerMiddleware("redirectScheme", (options) => {
 
 /** The scheme the client used: the connection's, or a trusted peer's X-Forwarded-Proto (`proto`). */
 export function schemeOf(proto: string | null, conn: ConnInfo): string {
-  if (proto && (conn.trust.insecure || conn.trust.trusted.contains(conn.clientIp))) {
+  if (proto && isTrusted(conn.trust, conn.clientIp)) {
     // Several header lines arrive joined: the first one is the outermost hop's.
     const comma = proto.indexOf(",");
     const first = (comma < 0 ? proto : proto.slice(0, comma)).trim().toLowerCase();

@@ -1,4 +1,5 @@
 import type { RequestContext } from "../../server/request-context.ts";
+import { escapeRawBytes } from "../../server/request-target.ts";
 
 // The raw front hands middlewares the request target as sent (ctx.path, dot
 // segments already cleaned), while the Request form reads it through a
@@ -37,14 +38,10 @@ export function urlWouldChange(t: string): boolean {
   return false;
 }
 
-const RAW_BYTE = /[\u0080-\u00ff]/g;
-
 /** `target` (path and query) as a WHATWG URL would carry it; the same string when nothing changes. */
 export function asUrlTarget(target: string): string {
   if (target.charCodeAt(0) !== 47 /* / */ || !urlWouldChange(target)) return target;
-  // The raw front reads the target as latin1, one char per byte: escape each
-  // such byte as itself (as Bun.serve and Go do), not as UTF-8 of the char.
-  const bytesEscaped = target.replace(RAW_BYTE, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  const bytesEscaped = escapeRawBytes(target);
   // Appended to an origin, not resolved against a base: "//x" stays a path.
   // href, not pathname + search: a bare "?" is kept, as in Request.url.
   return new URL(`http://h${bytesEscaped}`).href.slice(8 /* "http://h" */);

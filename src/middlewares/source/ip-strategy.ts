@@ -1,3 +1,4 @@
+import { isTrusted } from "../../server/forwarded-headers.ts";
 import { IpRangeList, parseIp } from "../../net/ip-range.ts";
 import type { ConnInfo } from "../../server/handler.ts";
 import type { HeaderList } from "../../server/raw/http1-head.ts";
@@ -51,7 +52,7 @@ function strategy(kind: string, readsForwardedFor: boolean, pick: (forwardedFor:
 
 /** The X-Forwarded-For value a middleware may rely on: only from a trusted peer. */
 export function trustedForwardedFor<H>(headers: H, read: HeaderRead<H>, conn: ConnInfo): string {
-  const trusted = conn.trust.insecure || conn.trust.trusted.contains(conn.clientIp);
+  const trusted = isTrusted(conn.trust, conn.clientIp);
   return trusted ? (read(headers, "x-forwarded-for") ?? "") : "";
 }
 

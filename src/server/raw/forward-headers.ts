@@ -46,7 +46,7 @@ export interface RawForwardInput {
  * Transfer-Encoding are left out: the upstream client frames the body itself.
  */
 export function forwardHeaderList(input: RawForwardInput, trust: ForwardedTrust): HeaderList {
-  const trusted = trust.insecure || trust.trusted.contains(input.clientIp);
+  const trusted = isTrusted(trust, input.clientIp);
   const named = input.connection.length ? new Set(input.connection) : null;
   const out: HeaderList = [];
   let priorFor: string | null = null;
