@@ -245,7 +245,7 @@ export class SluiceApp {
       const spec = this.tlsSpecs.get(ep.name);
       if (spec && ep.isTls) {
         // In place where the listener can (node:tls SNI table); Bun.serve swaps listeners itself.
-        if (ep.updateTls(spec) !== false) return;
+        if (ep.updateTls(spec)) return;
       } else if (!spec === !ep.isTls) return;
       // A new listener kind (first TLS router, last one gone) or TLS settings fixed at listen time.
       void ep.stop(false);

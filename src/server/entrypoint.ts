@@ -32,15 +32,9 @@ export class EntryPoint extends EntryPointBase {
   private server: Server<BridgeData> | null = null;
   /** Servers replaced by a TLS swap, still finishing their requests. */
   private readonly retiring = new Set<Server<BridgeData>>();
-  private readonly scheme: "http" | "https";
 
-  constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, private tls?: TlsListenerSpec) {
-    super(name, config);
-    this.scheme = tls ? "https" : "http";
-  }
-
-  get isTls(): boolean {
-    return this.tls !== undefined;
+  constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, tls?: TlsListenerSpec) {
+    super(name, config, tls);
   }
 
   start(): void {
@@ -48,12 +42,12 @@ export class EntryPoint extends EntryPointBase {
     this.boundPort = this.server.port ?? this.config.port;
   }
 
-  /** Serve `spec` to new handshakes from now on (no-op when nothing changed). */
-  updateTls(spec: TlsListenerSpec): boolean | void {
-    if (!this.tls || spec.fingerprint === this.tls.fingerprint) return;
+  /** Serve `spec` to new handshakes from now on: a new listener on the same port, the old one drains. */
+  updateTls(spec: TlsListenerSpec): boolean {
+    if (!this.tls || spec.fingerprint === this.tls.fingerprint) return true;
     this.tls = spec;
     const old = this.server;
-    if (!old) return;
+    if (!old) return true;
     this.server = this.listen(this.boundPort);
     this.retiring.add(old);
     const grace = this.config.transport.lifeCycle.graceTimeOutMs;
@@ -62,6 +56,7 @@ export class EntryPoint extends EntryPointBase {
       clearTimeout(forced);
       this.retiring.delete(old);
     });
+    return true;
   }
 
   private listen(port: number): Server<BridgeData> {

@@ -34,15 +34,9 @@ export class RawEntryPoint extends EntryPointBase {
   private listener: TCPSocketListener<Connection> | RawTlsListener | null = null;
   private h2: http2.Http2Server | null = null;
   private readonly h2Sessions = new Map<http2.ServerHttp2Session, TlsConnection | undefined>();
-  private readonly scheme: "http" | "https";
 
-  constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, private tls?: TlsListenerSpec) {
-    super(name, config);
-    this.scheme = tls ? "https" : "http";
-  }
-
-  get isTls(): boolean {
-    return this.tls !== undefined;
+  constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, tls?: TlsListenerSpec) {
+    super(name, config, tls);
   }
 
   async start(): Promise<void> {

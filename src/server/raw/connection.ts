@@ -31,7 +31,7 @@ export interface RawExchange {
   resumeBody(): void;
   writeHead(status: number, reason: string, headers: HeaderList, framing?: ResponseFraming): void;
   /** Runs `hook` on the response head just before it is written (middlewares adding headers); the last added runs first. */
-  onResponseHead(hook: (status: number, headers: HeaderList) => void): void;
+  onResponseHead(hook: ResponseHeadHook): void;
   /** False when the client is slow: wait for onDrain before writing more. */
   write(chunk: Uint8Array): boolean;
   /**
@@ -65,6 +65,14 @@ export interface RawTunnelSocket {
 }
 
 export type RawRequestHandler = (exchange: RawExchange) => void;
+
+export type ResponseHeadHook = (status: number, headers: HeaderList) => void;
+
+/** Runs the hooks of RawExchange.onResponseHead (shared by both exchange kinds). */
+export function runResponseHeadHooks(hooks: ResponseHeadHook[], status: number, headers: HeaderList): void {
+  // Inner middlewares registered last: they see the response first, as it flows out.
+  for (let i = hooks.length - 1; i >= 0; i--) hooks[i](status, headers);
+}
 
 export interface RawServerOptions {
   hostname: string;
@@ -153,18 +161,17 @@ class Exchange implements RawExchange {
     this.conn.parser.resume();
   }
 
-  private headHooks: ((status: number, headers: HeaderList) => void)[] | null = null;
+  private headHooks: ResponseHeadHook[] | null = null;
 
-  onResponseHead(hook: (status: number, headers: HeaderList) => void): void {
+  onResponseHead(hook: ResponseHeadHook): void {
     (this.headHooks ??= []).push(hook);
   }
 
   writeHead(status: number, reason: string, headers: HeaderList, framing?: ResponseFraming): void {
     const hooks = this.headHooks;
     if (hooks) {
-      // Inner middlewares registered last: they see the response first, as it flows out.
       this.headHooks = null;
-      for (let i = hooks.length - 1; i >= 0; i--) hooks[i](status, headers);
+      runResponseHeadHooks(hooks, status, headers);
     }
     // An unread request body cannot stay on a keep-alive connection.
     if (!this.bodyDone && this.head.body !== "none") this.writer.keepAlive = false;

@@ -1,5 +1,5 @@
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
-import type { RawExchange, RawTunnelSocket } from "./connection.ts";
+import { runResponseHeadHooks, type RawExchange, type RawTunnelSocket, type ResponseHeadHook } from "./connection.ts";
 import type { HeaderList, RequestHead } from "./http1-head.ts";
 import type { ResponseFraming } from "./response-writer.ts";
 import type { TlsConnection } from "./raw-socket.ts";
@@ -53,7 +53,7 @@ export class H2Exchange implements RawExchange {
   aborted = false;
   readonly protocol = "HTTP/2.0";
   private finished = false;
-  private headHooks: ((status: number, headers: HeaderList) => void)[] | null = null;
+  private headHooks: ResponseHeadHook[] | null = null;
 
   constructor(
     private readonly stream: ServerHttp2Stream,
@@ -82,7 +82,7 @@ export class H2Exchange implements RawExchange {
     this.stream.resume();
   }
 
-  onResponseHead(hook: (status: number, headers: HeaderList) => void): void {
+  onResponseHead(hook: ResponseHeadHook): void {
     (this.headHooks ??= []).push(hook);
   }
 
@@ -91,7 +91,7 @@ export class H2Exchange implements RawExchange {
     const hooks = this.headHooks;
     if (hooks) {
       this.headHooks = null;
-      for (let i = hooks.length - 1; i >= 0; i--) hooks[i](status, headers);
+      runResponseHeadHooks(hooks, status, headers);
     }
     const out: OutgoingHttpHeaders = { ":status": status };
     for (const [rawName, value] of headers) {

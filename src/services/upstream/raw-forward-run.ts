@@ -269,14 +269,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
 
   /** Upstream failure: before the head, reject; after, cut the client off and resolve. */
   private fail(err: UpstreamError): void {
-    if (this.settled) return;
-    this.settled = true;
-    if (this.timer !== null) clearTimeout(this.timer);
-    const conn = this.conn;
-    if (conn) {
-      conn.listener = null;
-      conn.destroy();
-    }
+    if (!this.settleBroken()) return;
     this.ex.onAbort = null;
     this.ex.onDrain = null;
     if (!this.headWritten) return this.reject(err);
@@ -285,7 +278,14 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
   }
 
   private clientAborted(reason: string): void {
-    if (this.settled) return;
+    if (!this.settleBroken()) return;
+    if (!this.headWritten) this.reject(new UpstreamError("aborted", reason, this.requestSent));
+    else this.resolve({ status: this.status, responseBytes: this.bytes, headers: this.headers, incomplete: reason });
+  }
+
+  /** Settles an exchange that broke off: stops the timer and drops the upstream socket. False when already settled. */
+  private settleBroken(): boolean {
+    if (this.settled) return false;
     this.settled = true;
     if (this.timer !== null) clearTimeout(this.timer);
     const conn = this.conn;
@@ -293,8 +293,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
       conn.listener = null;
       conn.destroy();
     }
-    if (!this.headWritten) this.reject(new UpstreamError("aborted", reason, this.requestSent));
-    else this.resolve({ status: this.status, responseBytes: this.bytes, headers: this.headers, incomplete: reason });
+    return true;
   }
 
   /** 101: hand the client socket over and pipe both ways. */
