@@ -115,7 +115,7 @@ export class EntryPoint extends EntryPointBase {
     if (req.method === "CONNECT") return observeResponse(answer(ctx, 501, "Not Implemented", "CONNECT is not supported"), ctx, done);
     // Before routing and middlewares, as Traefik: what only a trusted peer may send.
     stripUntrustedForwarded(req.headers, ctx.clientHost, this.trust);
-    if (this.tls?.strictNames && !this.tls.strictNames.covers(matchHost(hostHeader))) {
+    if (this.tls?.strictNames && !this.tls.strictNames.get(matchHost(hostHeader))) {
       return observeResponse(answer(ctx, 421, "Misdirected Request", "sniStrict: no certificate for this host"), ctx, done);
     }
 

@@ -2,6 +2,7 @@ import type { TLSOptions } from "bun";
 import type { Diagnostic } from "../config/diagnostic.ts";
 import type { TlsConfig } from "../config/dynamic/types.ts";
 import { loadCertificate, nameCovers, type LoadedCertificate } from "./certificate.ts";
+import { SniTable } from "./sni-table.ts";
 import { compileTlsOptions, type ClientAuthType, type CompiledTlsOptions } from "./tls-options.ts";
 
 // What one TLS entrypoint's Bun.serve needs: an SNI table (the first entry
@@ -25,25 +26,10 @@ export interface TlsListenerSpec {
    * sniStrict: the names a certificate covers. Bun gives unknown names the
    * default entry and keeps that entry's verify mode after an SNI switch, so
    * the handshake cannot be refused per name; requests for other hosts are
-   * answered 421 Misdirected Request instead (see TlsNames).
+   * answered 421 Misdirected Request instead.
    */
-  strictNames?: TlsNames;
+  strictNames?: SniTable<true>;
   fingerprint: string;
-}
-
-/** Certificate names with exact and one-label wildcard lookup. */
-export class TlsNames {
-  private readonly exact = new Set<string>();
-  private readonly wildcardSuffixes = new Set<string>();
-  constructor(names: Iterable<string>) {
-    for (const n of names) (n.startsWith("*.") ? this.wildcardSuffixes : this.exact).add(n.startsWith("*.") ? n.slice(2) : n);
-  }
-  covers(host: string): boolean {
-    const h = host.toLowerCase();
-    if (this.exact.has(h)) return true;
-    const dot = h.indexOf(".");
-    return dot > 0 && this.wildcardSuffixes.has(h.slice(dot + 1));
-  }
 }
 
 export interface TlsRouterInfo {
@@ -119,7 +105,11 @@ function buildSpec(
     entries.push({ serverName: name, cert: cert.certPem, key: cert.keyPem, ...common, ...clientAuth(opt) });
   }
   const fingerprint = JSON.stringify([listener.fingerprint, entries.map((e) => [e.serverName ?? "", e.cert, e.clientAuthType ?? "", e.ca ?? []])]);
-  const strictNames = listener.sniStrict ? new TlsNames(certs.flatMap((c) => c.names)) : undefined;
+  let strictNames: SniTable<true> | undefined;
+  if (listener.sniStrict) {
+    strictNames = new SniTable<true>();
+    for (const c of certs) for (const n of c.names) strictNames.set(n, true);
+  }
   return { entries, secureOptions: listener.secureOptions, ciphers: listener.ciphers, sniStrict: listener.sniStrict, http2: listener.http2, strictNames, fingerprint };
 }
 

@@ -1,6 +1,7 @@
 import * as tls from "node:tls";
 import type { ClientAuthType } from "../../tls/tls-options.ts";
 import type { SniEntry, TlsListenerSpec } from "../../tls/listener-spec.ts";
+import { SniTable } from "../../tls/sni-table.ts";
 import { Connection, TimeoutSweep, type RawServerOptions } from "./connection.ts";
 import { NodeRawSocket } from "./node-socket.ts";
 
@@ -26,9 +27,8 @@ export interface RawTlsListener {
   stop(closeActive?: boolean): void;
 }
 
-interface SniTable {
-  exact: Map<string, { ctx: tls.SecureContext; auth?: ClientAuthType }>;
-  wildcard: Map<string, { ctx: tls.SecureContext; auth?: ClientAuthType }>;
+interface SniContexts {
+  byName: SniTable<{ ctx: tls.SecureContext; auth?: ClientAuthType }>;
   defaultAuth?: ClientAuthType;
   sniStrict: boolean;
   requestCert: boolean;
@@ -45,31 +45,16 @@ function contextOf(e: SniEntry, spec: TlsListenerSpec): tls.SecureContext {
   });
 }
 
-function buildTable(spec: TlsListenerSpec): SniTable {
-  const exact = new Map<string, { ctx: tls.SecureContext; auth?: ClientAuthType }>();
-  const wildcard = new Map<string, { ctx: tls.SecureContext; auth?: ClientAuthType }>();
-  for (const e of spec.entries.slice(1)) {
-    const name = e.serverName!;
-    const item = { ctx: contextOf(e, spec), auth: e.clientAuthType };
-    if (name.startsWith("*.")) wildcard.set(name.slice(2), item);
-    else exact.set(name, item);
-  }
+function buildTable(spec: TlsListenerSpec): SniContexts {
+  const byName = new SniTable<{ ctx: tls.SecureContext; auth?: ClientAuthType }>();
+  for (const e of spec.entries.slice(1)) byName.set(e.serverName!, { ctx: contextOf(e, spec), auth: e.clientAuthType });
   return {
-    exact,
-    wildcard,
+    byName,
     defaultAuth: spec.entries[0].clientAuthType,
     sniStrict: spec.sniStrict,
     requestCert: spec.entries.some((e) => e.clientAuthType !== undefined),
     http2: spec.http2,
   };
-}
-
-function lookup(table: SniTable, servername: string): { ctx: tls.SecureContext; auth?: ClientAuthType } | undefined {
-  const name = servername.toLowerCase();
-  const hit = table.exact.get(name);
-  if (hit) return hit;
-  const dot = name.indexOf(".");
-  return dot > 0 ? table.wildcard.get(name.slice(dot + 1)) : undefined;
 }
 
 /** Traefik's clientAuthType, checked once the handshake is done (node verifies against the SNI context's CA). */
@@ -102,7 +87,7 @@ export function listenRawTls(opts: RawTlsOptions): Promise<RawTlsListener> {
       rejectUnauthorized: false,
       allowHalfOpen: true,
       SNICallback: (servername, cb) => {
-        const hit = lookup(table, servername);
+        const hit = table.byName.get(servername);
         if (hit) return cb(null, hit.ctx);
         if (table.sniStrict) return cb(new Error(`sniStrict: no certificate for ${servername}`), undefined);
         cb(null, undefined);
@@ -117,7 +102,7 @@ export function listenRawTls(opts: RawTlsOptions): Promise<RawTlsListener> {
         opts.onTlsRefused?.("sniStrict: no server name", remote);
         return socket.destroy();
       }
-      const auth = servername ? (lookup(table, servername)?.auth ?? table.defaultAuth) : table.defaultAuth;
+      const auth = servername ? (table.byName.get(servername)?.auth ?? table.defaultAuth) : table.defaultAuth;
       const refusal = created.requestCert ? clientAuthRefusal(auth, socket) : null;
       if (refusal) {
         opts.onTlsRefused?.(refusal, remote);
