@@ -20,17 +20,13 @@ import { join, resolve } from "node:path";
 import { freePort, waitForHttp } from "./bench/net.ts";
 import { logTail, stopAll, type Tracked } from "./bench/procs.ts";
 import { startSluice } from "./bench/sluice.ts";
+import { numberFlag } from "./bench/options.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const MAX_IN_FLIGHT = 128;
 const TARGET_PERCENT = 5;
 
-function flag(name: string, fallback: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = arg ? Number(arg.slice(name.length + 3)) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} expects a positive number, got ${arg}`);
-  return value;
-}
+const flag = (name: string, fallback: number): number => numberFlag(process.argv, name, fallback);
 
 const seconds = flag("seconds", 10);
 const average = flag("average", 200);

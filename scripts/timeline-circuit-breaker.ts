@@ -44,6 +44,7 @@ import { join, resolve } from "node:path";
 import { freePort, waitForHttp } from "./bench/net.ts";
 import { logTail, stopAll, type Tracked } from "./bench/procs.ts";
 import { startSluice } from "./bench/sluice.ts";
+import { numberFlag } from "./bench/options.ts";
 
 export const BACKEND_HEADER = "x-timeline-backend";
 
@@ -191,12 +192,7 @@ const THRESHOLD = 0.25;
 // Check period (100 ms), plus the answers in flight when the ratio passed it.
 const TRIP_SLACK_MS = 300;
 
-function flag(name: string, fallback: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = arg ? Number(arg.slice(name.length + 3)) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} expects a positive number, got ${arg}`);
-  return value;
-}
+const flag = (name: string, fallback: number): number => numberFlag(process.argv, name, fallback);
 
 function routes(backendUrl: string): string {
   return `http:

@@ -90,3 +90,11 @@ export function parseOptions(argv: string[]): BenchOptions {
   }
   return opts;
 }
+
+/** `--name=N` from argv for the small standalone scripts: a positive number, or `fallback` when absent. */
+export function numberFlag(argv: readonly string[], name: string, fallback: number): number {
+  const arg = argv.find((a) => a.startsWith(`--${name}=`));
+  const value = arg ? Number(arg.slice(name.length + 3)) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} expects a positive number, got ${arg}`);
+  return value;
+}

@@ -5,9 +5,9 @@ import type { HeaderList, RequestHead } from "../server/raw/http1-head.ts";
 import type { RawExchange, RawTunnelSocket } from "../server/raw/connection.ts";
 import type { ConnInfo, Middleware, RawMiddleware, RawRouteHandler } from "../server/handler.ts";
 import type { RequestContext } from "../server/request-context.ts";
-import { middlewareFactory, type MiddlewareBuildContext } from "./registry.ts";
+import type { MiddlewareBuildContext } from "./registry.ts";
 import { answerRaw } from "./raw-view.ts";
-import { echoed, mustBuild, run, testConn } from "./testing.ts";
+import { buildWithTestContext, echoed, mustBuild, run, testConn } from "./testing.ts";
 
 export interface RecordedResponse {
   status: number;
@@ -137,15 +137,7 @@ export function rawTestContext(ex: RawExchange, conn: ConnInfo): RequestContext 
 
 /** Builds `kind` and returns its raw form; throws on option errors or when it has none. */
 export function mustBuildRaw(kind: string, options: Record<string, unknown>, ctx: Partial<MiddlewareBuildContext> = {}): RawMiddleware {
-  const factory = middlewareFactory(kind);
-  if (!factory) throw new Error(`middleware kind ${kind} is not registered`);
-  const result = factory(options, {
-    name: "test@file",
-    provider: "file",
-    middleware: (ref) => `middleware "${ref}" does not exist`,
-    service: () => undefined,
-    ...ctx,
-  });
+  const result = buildWithTestContext(kind, options, ctx);
   if ("errors" in result) throw new Error(`${kind}: ${result.errors.map((p) => `${p.path}: ${p.message}`).join("; ")}`);
   if (!result.raw) throw new Error(`${kind} has no raw form`);
   return result.raw;

@@ -3,7 +3,7 @@
 import { IpRangeList } from "../net/ip-range.ts";
 import type { ConnInfo, Handler, Middleware } from "../server/handler.ts";
 import type { RequestContext } from "../server/request-context.ts";
-import { middlewareFactory, type MiddlewareBuildContext, type OptionProblem } from "./registry.ts";
+import { middlewareFactory, type MiddlewareBuild, type MiddlewareBuildContext, type OptionProblem } from "./registry.ts";
 import "./index.ts";
 
 export function testConn(over: Partial<ConnInfo> = {}): ConnInfo {
@@ -61,17 +61,22 @@ export const echoHandler: Handler = async (req) => {
 
 export type BuildResult = { middleware?: Middleware; problems: OptionProblem[] };
 
-/** Builds `kind` with `options`; `ctx` overrides the build context (services, other middlewares). */
-export function buildKind(kind: string, options: Record<string, unknown>, ctx: Partial<MiddlewareBuildContext> = {}): BuildResult {
+/** Runs `kind`'s factory in a test build context; `ctx` overrides it (services, other middlewares). */
+export function buildWithTestContext(kind: string, options: Record<string, unknown>, ctx: Partial<MiddlewareBuildContext> = {}): MiddlewareBuild {
   const factory = middlewareFactory(kind);
   if (!factory) throw new Error(`middleware kind ${kind} is not registered`);
-  const result = factory(options, {
+  return factory(options, {
     name: "test@file",
     provider: "file",
     middleware: (ref) => `middleware "${ref}" does not exist`,
     service: () => undefined,
     ...ctx,
   });
+}
+
+/** Builds `kind` with `options`; `ctx` overrides the build context (services, other middlewares). */
+export function buildKind(kind: string, options: Record<string, unknown>, ctx: Partial<MiddlewareBuildContext> = {}): BuildResult {
+  const result = buildWithTestContext(kind, options, ctx);
   if ("errors" in result) return { problems: result.errors };
   return { middleware: result.middleware, problems: result.warnings ?? [] };
 }

@@ -41,3 +41,13 @@ export function makeCa(name = "Sluice Test CA"): TestCa {
     },
   };
 }
+
+/** A self-signed EC certificate for `name` (its own CA), written into `dir`: for TLS backends in tests. */
+export function selfSignedCert(dir: string, name: string): { certPem: string; keyPem: string } {
+  openssl(
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+      "-subj", `/CN=${name}`, "-addext", `subjectAltName=DNS:${name}`, "-keyout", "key.pem", "-out", "cert.pem"],
+    dir,
+  );
+  return { certPem: readFileSync(join(dir, "cert.pem"), "utf8"), keyPem: readFileSync(join(dir, "key.pem"), "utf8") };
+}

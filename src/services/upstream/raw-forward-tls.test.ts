@@ -1,7 +1,8 @@
 // HTTPS upstreams on the raw path: CA + server name verified, unknown
 // certificate refused (502 `refused`), insecureSkipVerify accepted.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { selfSignedCert } from "../../../test/harness/certs.ts";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFront, type TestFront } from "./raw-forward.test-front.ts";
@@ -17,15 +18,9 @@ const fronts: TestFront[] = [];
 beforeAll(() => {
   if (!hasOpenssl) return;
   dir = mkdtempSync(join(tmpdir(), "sluice-raw-tls-"));
-  const res = Bun.spawnSync(
-    ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-      "-subj", "/CN=backend.test", "-addext", "subjectAltName=DNS:backend.test",
-      "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
-    { stdout: "ignore", stderr: "pipe" },
-  );
-  if (res.exitCode !== 0) throw new Error(`openssl failed: ${res.stderr.toString()}`);
-  cert = readFileSync(join(dir, "cert.pem"), "utf8");
-  server = startServeBackend(patternBytes(1024), { cert, key: readFileSync(join(dir, "key.pem"), "utf8") });
+  const pair = selfSignedCert(dir, "backend.test");
+  cert = pair.certPem;
+  server = startServeBackend(patternBytes(1024), { cert, key: pair.keyPem });
 });
 
 afterAll(() => {
