@@ -152,10 +152,10 @@ export class Metrics {
   }
 
   /** The certificates being served, as Traefik's tls_certs_not_after (seconds since the epoch). */
-  setCertificates(certs: readonly { cn: string; sans: readonly string[]; serial: string; notAfter: Date }[]): void {
+  setCertificates(certs: readonly { cn: string; names: readonly string[]; serial: string; notAfter: Date }[]): void {
     const fam = this.f.tlsCertsNotAfter;
     fam.removeIf(() => true);
-    for (const c of certs) fam.child([c.cn, c.sans.join(","), c.serial]).value = Math.floor(c.notAfter.getTime() / 1000);
+    for (const c of certs) fam.child([c.cn, c.names.join(","), c.serial]).value = Math.floor(c.notAfter.getTime() / 1000);
   }
 
   serverUp(service: string, url: string, up: boolean): void {

@@ -49,7 +49,8 @@ export class SluiceApp {
   private tlsDiagnosticsText = "";
   private watcher?: ConfigWatcher;
   private acme: AcmeManager | null = null;
-  private generatingCert = false;
+  /** Set once the generated default certificate is being made (its library loads on demand). */
+  private generatingCert: Promise<void> | undefined;
   /** Parsed ACME certificates by PEM, so a refresh does not parse them again. */
   private readonly acmeParsed = new Map<string, LoadedCertificate>();
   /** Resolves each time a generation goes live (tests and `check` use it). */
@@ -173,33 +174,35 @@ export class SluiceApp {
     this.generation = gen;
     built.retire();
     const located = locateDiagnostics([...built.diagnostics, ...gen.diagnostics], this.watcher?.locators() ?? new Map());
-    for (const d of [...providerDiagnostics, ...located]) {
-      this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
-    }
+    for (const d of [...providerDiagnostics, ...located]) this.logDiagnostic(d);
     this.log.info("configuration applied", { generation: gen.id, routers: gen.routers.size });
     this.lastTls = dynamic.tls;
-    this.acme?.setWanted(gen.tls.wanted.map(({ resolver, domains }) => ({ resolver, domains })));
+    this.acme?.setWanted(gen.tls.wanted);
     this.refreshTls();
     this.onGeneration?.(gen);
   }
 
+  private logDiagnostic(d: Diagnostic): void {
+    this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
+  }
+
   /** The self-signed default certificate, made the first time a TLS entrypoint needs one (its library weighs ~22 MiB). */
-  private async ensureGeneratedCert(): Promise<void> {
-    if (this.generatedCert) return;
-    const { defaultGeneratedCertificate } = await import("../tls/self-signed.ts");
-    this.generatedCert = await defaultGeneratedCertificate();
-    this.refreshTls();
+  private ensureGeneratedCert(): Promise<void> {
+    this.generatingCert ??= import("../tls/self-signed.ts")
+      .then(({ defaultGeneratedCertificate }) => defaultGeneratedCertificate())
+      .then((cert) => {
+        this.generatedCert = cert;
+        this.refreshTls();
+      });
+    return this.generatingCert;
   }
 
   /** Rebuilds the TLS listeners' SNI tables and swaps those that changed. */
   private refreshTls(): void {
     if (!this.generatedCert) {
-      if (this.generation.tls.entryPoints.size === 0 || this.generatingCert) return;
-      this.generatingCert = true;
-      this.ensureGeneratedCert().then(
-        () => (this.generatingCert = false),
-        (err: Error) => this.log.error(`cannot make the default TLS certificate: ${err.message}`),
-      );
+      if (this.generation.tls.entryPoints.size > 0) {
+        this.ensureGeneratedCert().catch((err: Error) => this.log.error(`cannot make the default TLS certificate: ${err.message}`));
+      }
       return;
     }
     const { specs, diagnostics, certificates } = buildTlsListeners({
@@ -211,10 +214,10 @@ export class SluiceApp {
     // Logged when they change, not on every certificate event.
     const located = locateDiagnostics(diagnostics, this.watcher?.locators() ?? new Map());
     const text = located.map(formatDiagnostic).join("\n");
-    if (text !== this.tlsDiagnosticsText) for (const d of located) this.log[d.severity === "error" ? "error" : "warn"](formatDiagnostic(d));
+    if (text !== this.tlsDiagnosticsText) for (const d of located) this.logDiagnostic(d);
     this.tlsDiagnosticsText = text;
     this.tlsSpecs = specs;
-    this.metrics?.setCertificates(specs.size > 0 ? certificates.map((c) => ({ ...c, sans: c.names })) : []);
+    this.metrics?.setCertificates(specs.size > 0 ? certificates : []);
     if (this.started) this.reconcileEntryPoints();
   }
 
