@@ -171,20 +171,16 @@ export class RawEntryPoint extends EntryPointBase {
       tls: ex.tls,
       trust: this.trust,
     };
-    const fail = (err: unknown) => {
-      if (!ex.aborted) rawAnswer(ex, ctx, 500, "Internal Server Error", `handler failed: ${(err as Error)?.message ?? err}`);
-      done();
-    };
     const raw = route.value.raw;
     if (raw) {
       try {
         raw(ex, ctx, conn, done);
       } catch (err) {
-        fail(err);
+        handlerFailed(ex, ctx, err, done);
       }
       return;
     }
-    this.slowPath(ex, ctx, conn, route.value.handler).then(done, fail);
+    this.slowPath(ex, ctx, conn, route.value.handler).then(done, (err: unknown) => handlerFailed(ex, ctx, err, done));
   }
 
   /** Routes with middlewares or internal handlers: through a Request and a Response. */
@@ -194,4 +190,10 @@ export class RawEntryPoint extends EntryPointBase {
     ctx.downstreamStatus = res.status;
     ctx.downstreamContentSize = await writeResponse(ex, res);
   }
+}
+
+/** A route handler threw: 500 unless the client is gone (no closure per request for this rare case). */
+function handlerFailed(ex: RawExchange, ctx: RequestContext, err: unknown, done: () => void): void {
+  if (!ex.aborted) rawAnswer(ex, ctx, 500, "Internal Server Error", `handler failed: ${(err as Error)?.message ?? err}`);
+  done();
 }
