@@ -7,18 +7,6 @@ import type { RequestContext } from "../server/request-context.ts";
 // forward in ctx.forwardPath, answers written straight to the exchange, and
 // response headers through RawExchange.onResponseHead.
 
-/** The path and query ("" or "?...") that would be forwarded now. */
-export function forwardTarget(ctx: RequestContext): { path: string; search: string } {
-  const t = ctx.forwardPath ?? ctx.path;
-  const q = t.indexOf("?");
-  return q < 0 ? { path: t, search: "" } : { path: t.slice(0, q), search: t.slice(q) };
-}
-
-/** Forward `path` (already escaped) + `search` instead; a missing leading "/" is added. */
-export function setForwardTarget(ctx: RequestContext, path: string, search: string): void {
-  ctx.forwardPath = `${path.startsWith("/") ? path : `/${path}`}${search}`;
-}
-
 export { deleteHeader, getHeader, setHeader } from "../server/raw/header-list.ts";
 
 /** Answers the request from the middleware, with a complete body. */
@@ -37,15 +25,4 @@ export function answerRaw(
   ex.writeHead(status, reason, headers, { contentLength: bytes.length });
   ex.end(ex.head.method === "HEAD" ? undefined : bytes);
   done();
-}
-
-/** Answers with a Response built by the Request form (small, buffered bodies: 401, 429, redirects). */
-export function answerRawWith(ex: RawExchange, ctx: RequestContext, res: Response, done: () => void): void {
-  const headers: HeaderList = [];
-  for (const [k, v] of res.headers) if (k !== "set-cookie" && k !== "content-length") headers.push([k, v]);
-  for (const c of res.headers.getSetCookie()) headers.push(["set-cookie", c]);
-  void res.arrayBuffer().then(
-    (buf) => answerRaw(ex, ctx, res.status, res.statusText || "", headers, new Uint8Array(buf), done),
-    () => answerRaw(ex, ctx, 500, "Internal Server Error", [], "", done),
-  );
 }

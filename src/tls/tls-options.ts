@@ -49,9 +49,6 @@ const TLS13_SUITES = new Set(["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384"
 const CLIENT_AUTH_TYPES = ["NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"] as const;
 export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
 
-/** Traefik's defaults: TLS 1.2 and up, no client certificates. */
-export const DEFAULT_TLS_OPTIONS: Record<string, unknown> = {};
-
 export function compileTlsOptions(raw: Record<string, unknown>): { options?: CompiledTlsOptions; problems: OptionProblem[] } {
   const o = new OptionReader(raw);
   const min = version(o, "minVersion", "VersionTLS12");

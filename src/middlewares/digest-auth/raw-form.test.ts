@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, setSystemTime, test } from "bun:test";
-import { setForwardTarget } from "../raw-view.ts";
 import { bothForms, mustBuildBoth, mustBuildRaw, runRaw, type FormOutcome } from "../raw-testing.ts";
 import { expectedResponse, md5, parseDigestParams } from "./digest.ts";
 import { NONCE_LIFETIME_MS } from "./index.ts";
@@ -52,7 +51,7 @@ describe("digestAuth raw form", () => {
     const header = await authorization({ users: USERS }, "wonder", "/page");
     const run = await runRaw(
       (next) => (ex, ctx, conn, done) => {
-        setForwardTarget(ctx, "/page", ""); // as stripPrefix /app would
+        ctx.forwardPath = "/page"; // as stripPrefix /app would
         mw(next)(ex, ctx, conn, done);
       },
       { path: "/app/page", headers: [["Authorization", header]] },
