@@ -1,7 +1,7 @@
 // Helpers for unit tests of a middleware's raw form (RawMiddleware): a fake
 // RawExchange that records what is written, a context shaped like the raw
 // front's, and a runner that resolves when `done` is called.
-import type { HeaderList, RequestHead } from "../server/raw/http1-head.ts";
+import { fieldList, type HeaderList, type RequestHead } from "../server/raw/http1-head.ts";
 import type { RawExchange, RawTunnelSocket } from "../server/raw/connection.ts";
 import type { ConnInfo, Middleware, RawMiddleware, RawRouteHandler } from "../server/handler.ts";
 import type { RequestContext } from "../server/request-context.ts";
@@ -77,8 +77,9 @@ export function fakeExchange(init: ExchangeInit = {}): FakeExchange {
     pauseBody: () => {},
     resumeBody: () => {},
     onResponseHead: (hook) => void hooks.push(hook),
-    writeHead(status, reason, list) {
+    writeHead(status, reason, fields) {
       if (response) throw new Error("response head already written");
+      const list = fieldList(fields);
       const run = hooks;
       hooks = [];
       for (let i = run.length - 1; i >= 0; i--) run[i](status, list);

@@ -6,6 +6,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { RawSocket, TlsConnection } from "./raw-socket.ts";
 import { Http1RequestParser, HttpParseError, type HeaderList, type ParserLimits, type RequestHead } from "./http1-parser.ts";
+import { fieldList, type Fields } from "./http1-head.ts";
 import { ResponseWriter, type ResponseFraming } from "./response-writer.ts";
 import { SocketOut } from "./socket-out.ts";
 
@@ -29,7 +30,8 @@ export interface RawExchange {
   /** Body backpressure: stop/restart reading the client. */
   pauseBody(): void;
   resumeBody(): void;
-  writeHead(status: number, reason: string, headers: HeaderList, framing?: ResponseFraming): void;
+  /** `headers` may be a FieldBlock (validated upstream text, written as is unless a hook needs a list). */
+  writeHead(status: number, reason: string, headers: Fields, framing?: ResponseFraming): void;
   /** Runs `hook` on the response head just before it is written (middlewares adding headers); the last added runs first. */
   onResponseHead(hook: ResponseHeadHook): void;
   /** False when the client is slow: wait for onDrain before writing more. */
@@ -167,10 +169,11 @@ class Exchange implements RawExchange {
     (this.headHooks ??= []).push(hook);
   }
 
-  writeHead(status: number, reason: string, headers: HeaderList, framing?: ResponseFraming): void {
+  writeHead(status: number, reason: string, headers: Fields, framing?: ResponseFraming): void {
     const hooks = this.headHooks;
     if (hooks) {
       this.headHooks = null;
+      headers = fieldList(headers);
       runResponseHeadHooks(hooks, status, headers);
     }
     // An unread request body cannot stay on a keep-alive connection.
@@ -299,7 +302,7 @@ export class Connection {
    * upstream. Not assumed of other sockets (node:tls).
    */
   constructor(readonly socket: RawSocket, private readonly opts: RawServerOptions, readonly ownsInput = false) {
-    this.out = new SocketOut(socket, () => this.current?.onDrain?.());
+    this.out = new SocketOut(socket, () => this.current?.onDrain?.(), ownsInput);
     this.parser = new Http1RequestParser(
       {
         onHead: (head) => this.startExchange(head),

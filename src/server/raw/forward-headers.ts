@@ -10,6 +10,9 @@ const HOP_BY_HOP = new Set([
 ]);
 const FORWARDED = new Set(FORWARDED_NAMES);
 const FORWARDED_LENGTHS = new Set(FORWARDED_NAMES.map((n) => n.length));
+/** Lengths of every name forwardHeaderList treats specially: other names pass without being lower-cased. */
+const SPECIAL_LENGTHS: boolean[] = [];
+for (const n of [...HOP_BY_HOP, ...FORWARDED, "host"]) SPECIAL_LENGTHS[n.length] = true;
 
 /**
  * The raw front's form of the entrypoint's filtering: drops what only a
@@ -56,6 +59,10 @@ export function forwardHeaderList(input: RawForwardInput, trust: ForwardedTrust)
   let hasRealIp = false;
   let hostSent = false;
   for (const pair of input.headers) {
+    if (named === null && SPECIAL_LENGTHS[pair[0].length] !== true) {
+      out.push(pair);
+      continue;
+    }
     const name = pair[0].toLowerCase();
     if (HOP_BY_HOP.has(name) || (named !== null && named.has(name))) continue;
     if (FORWARDED.has(name)) {

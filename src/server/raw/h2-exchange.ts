@@ -1,6 +1,6 @@
 import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from "node:http2";
 import { runResponseHeadHooks, type RawExchange, type RawTunnelSocket, type ResponseHeadHook } from "./connection.ts";
-import type { HeaderList, RequestHead } from "./http1-head.ts";
+import { fieldList, type Fields, type HeaderList, type RequestHead } from "./http1-head.ts";
 import type { ResponseFraming } from "./response-writer.ts";
 import type { TlsConnection } from "./raw-socket.ts";
 
@@ -86,8 +86,9 @@ export class H2Exchange implements RawExchange {
     (this.headHooks ??= []).push(hook);
   }
 
-  writeHead(status: number, _reason: string, headers: HeaderList, framing?: ResponseFraming): void {
+  writeHead(status: number, _reason: string, fields: Fields, framing?: ResponseFraming): void {
     if (this.aborted || this.stream.headersSent) return;
+    const headers = fieldList(fields);
     const hooks = this.headHooks;
     if (hooks) {
       this.headHooks = null;

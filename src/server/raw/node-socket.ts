@@ -48,11 +48,13 @@ export class NodeRawSocket implements RawSocket {
     socket.on("error", () => {});
   }
 
-  write(bytes: Uint8Array): number {
+  write(bytes: Uint8Array, offset = 0, length = bytes.length - offset): number {
     if (this.socket.destroyed) return -1;
     if (this.waitingForDrain) return 0;
-    if (!this.socket.write(bytes)) this.waitingForDrain = true;
-    return bytes.length;
+    // node:tls keeps what it is given: a range of a shared buffer must be copied.
+    const data = offset === 0 && length === bytes.length ? bytes : Buffer.from(bytes.subarray(offset, offset + length));
+    if (!this.socket.write(data)) this.waitingForDrain = true;
+    return length;
   }
 
   end(): void {

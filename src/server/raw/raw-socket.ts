@@ -27,7 +27,7 @@ export interface RawSocket {
   /** The receiver of this socket's events; replaced when a WebSocket tunnel takes the socket over. */
   data: unknown;
   /** Bun's semantics: returns how many bytes were taken (possibly fewer, or -1); the caller queues the rest. */
-  write(bytes: Uint8Array): number;
+  write(bytes: Uint8Array, offset?: number, length?: number): number;
   /** Half-closes after queued bytes. */
   end(): void;
   /** Closes at once. */

@@ -2,7 +2,7 @@
 // Content-Length when known, else chunked (HTTP/1.1) or close-delimited
 // (HTTP/1.0); no body for HEAD, 1xx, 204 and 304. The head is held back and
 // sent with the first body bytes so that small responses take one write.
-import type { HeaderList } from "./http1-head.ts";
+import { FieldBlock, type Fields, type HeaderList } from "./http1-head.ts";
 import type { SocketOut } from "./socket-out.ts";
 
 /** Fields the writer owns: framing and connection management. */
@@ -30,14 +30,18 @@ export class ResponseWriter {
     public keepAlive: boolean,
   ) {}
 
-  writeHead(status: number, reason: string, headers: HeaderList, framing: ResponseFraming = {}): void {
+  writeHead(status: number, reason: string, headers: Fields, framing: ResponseFraming = {}): void {
     if (this.started) throw new Error("response head already written");
     this.started = true;
     const noBody = this.method === "HEAD" || status < 200 || status === 204 || status === 304;
     let text = `HTTP/1.1 ${status} ${reason}\r\n`;
-    for (const [name, value] of headers) {
-      if (name.length <= 17 && OWN.has(name.toLowerCase())) continue;
-      text += `${name}: ${value}\r\n`;
+    if (headers instanceof FieldBlock) {
+      text += headers.text; // holds none of the fields the writer owns
+    } else {
+      for (const [name, value] of headers) {
+        if (name.length <= 17 && OWN.has(name.toLowerCase())) continue;
+        text += `${name}: ${value}\r\n`;
+      }
     }
     const cl = framing.contentLength;
     if (noBody) {
@@ -71,7 +75,7 @@ export class ResponseWriter {
         this.left -= chunk.length;
         return this.send(chunk);
       case "chunked":
-        return this.send(Buffer.from(`${chunk.length.toString(16)}\r\n`, "latin1"), chunk, CRLF);
+        return this.send(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`, "latin1"), chunk, CRLF]));
       default:
         return this.send(chunk);
     }
@@ -92,18 +96,18 @@ export class ResponseWriter {
   }
 
   private flushHead(): boolean {
-    if (this.head === null) return !this.out.saturated;
-    const head = Buffer.from(this.head, "latin1");
+    const head = this.head;
+    if (head === null) return !this.out.saturated;
     this.head = null;
-    return this.out.write(head);
+    return this.out.writeWithHead(head, null);
   }
 
-  private send(...parts: Uint8Array[]): boolean {
-    if (this.head !== null) {
-      parts.unshift(Buffer.from(this.head, "latin1"));
-      this.head = null;
-    }
-    return this.out.write(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+  /** Body bytes, after the held-back head when it is still pending (one write). */
+  private send(chunk: Uint8Array): boolean {
+    const head = this.head;
+    if (head === null) return this.out.write(chunk);
+    this.head = null;
+    return this.out.writeWithHead(head, chunk);
   }
 }
 

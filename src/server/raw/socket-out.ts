@@ -1,13 +1,23 @@
 // Bun's socket.write() does not buffer: it returns how many bytes it took
 // (possibly fewer, or -1). This keeps the rest in order and resends on drain.
 import type { RawSocket } from "./raw-socket.ts";
+import { SCRATCH, fillScratch } from "./scratch.ts";
 
 export class SocketOut {
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private closed = false;
 
-  constructor(private readonly socket: Pick<RawSocket, "write">, private readonly onDrained: () => void) {}
+  /**
+   * `copies`: the socket copies what write() took before returning (Bun's
+   * sockets), so a head can be built in the shared scratch buffer. Not true
+   * of node:tls sockets, which keep references to what they queue.
+   */
+  constructor(
+    private readonly socket: Pick<RawSocket, "write">,
+    private readonly onDrained: () => void,
+    private readonly copies = false,
+  ) {}
 
   /** True while bytes wait for the socket. */
   get saturated(): boolean {
@@ -29,6 +39,22 @@ export class SocketOut {
     if (n >= bytes.length) return true;
     this.enqueue(n > 0 ? bytes.subarray(n) : bytes);
     return false;
+  }
+
+  /** Writes a latin1 head and, when given, the first body bytes after it, as one write. */
+  writeWithHead(head: string, body: Uint8Array | null): boolean {
+    if (this.copies && this.queue.length === 0 && !this.closed) {
+      const total = fillScratch(head, body);
+      if (total >= 0) {
+        const n = this.socket.write(SCRATCH, 0, total);
+        if (n >= total) return true;
+        // The scratch buffer is reused: what is left must be copied.
+        this.enqueue(Buffer.from(SCRATCH.subarray(Math.max(n, 0), total)));
+        return false;
+      }
+    }
+    const bytes = Buffer.from(head, "latin1");
+    return this.write(body === null || body.length === 0 ? bytes : Buffer.concat([bytes, body]));
   }
 
   /** Called from the socket's drain handler. */

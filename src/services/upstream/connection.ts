@@ -2,6 +2,7 @@
 // queue (Bun's socket.write does not buffer: a short write must be resent on
 // `drain`) and forwards socket events to whichever exchange currently uses it.
 import type { Socket, SocketHandler } from "bun";
+import { SCRATCH, fillScratch } from "../../server/raw/scratch.ts";
 import { UpstreamError } from "./types.ts";
 
 /** What an in-flight request listens to on its connection. */
@@ -137,6 +138,20 @@ export class UpstreamConnection {
     } else {
       this.queue.push(typeof data === "string" ? Buffer.from(data) : data);
     }
+    return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+  }
+
+  /** write() for latin1 text (a request head), built in the shared scratch buffer: Bun's write copies. */
+  writeLatin1(text: string): Promise<void> | null {
+    const s = this.socket;
+    if (!s || this.closed) throw new UpstreamError("reset", "upstream connection closed");
+    const total = this.queue.length === 0 ? fillScratch(text, null) : -1;
+    if (total < 0) return this.write(Buffer.from(text, "latin1"));
+    const n = s.write(SCRATCH, 0, total);
+    if (n < 0) throw new UpstreamError("reset", "upstream connection closed");
+    if (n >= total) return null;
+    // The scratch buffer is reused: the rest must be copied.
+    this.queue.push(Buffer.from(SCRATCH.subarray(n, total)));
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
   }
 

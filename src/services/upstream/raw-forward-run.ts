@@ -4,10 +4,10 @@
 // ways, retries once on a stale pooled socket, and hands a 101 to Tunnel.
 import type { RawExchange } from "../../server/raw/connection.ts";
 import { freeBytes } from "../../server/raw/free-bytes.ts";
-import type { HeaderList } from "../../server/raw/http1-head.ts";
+import { fieldList, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
 import type { ConnectionListener, DialOptions, UpstreamConnection } from "./connection.ts";
 import { ProtocolError, RawResponseParser, type RawResponseHead, type RawResponseSink } from "./raw-response-parser.ts";
-import { chunkFrame, lastChunk, requestHeadBytes } from "./raw-request-head.ts";
+import { chunkFrame, lastChunk, requestHeadText } from "./raw-request-head.ts";
 import { Tunnel } from "./raw-tunnel.ts";
 import type { RawForwardRequest, RawForwardResult } from "./raw-types.ts";
 import { UpstreamError, type UpstreamTimeouts } from "./types.ts";
@@ -47,7 +47,8 @@ const enum Sent {
 export class ForwardRun implements ConnectionListener, RawResponseSink {
   private conn: UpstreamConnection | null = null;
   private parser: RawResponseParser | null = null;
-  private readonly head: Buffer;
+  /** The request head (latin1 text). */
+  private readonly head: string;
   private reused = false;
   private retried = false;
   private gotBytes = false;
@@ -65,7 +66,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private status = 0;
   private bytes = 0;
-  private headers: HeaderList = NO_HEADERS;
+  private headers: Fields = NO_HEADERS;
 
   constructor(
     private readonly pool: RunPool,
@@ -76,7 +77,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     private readonly resolve: (r: RawForwardOutcome) => void,
     private readonly reject: (e: UpstreamError) => void,
   ) {
-    this.head = requestHeadBytes(req, ex.head, upgrade ? ex.head.upgrade : null);
+    this.head = requestHeadText(req, ex.head, upgrade ? ex.head.upgrade : null);
   }
 
   start(): void {
@@ -142,11 +143,11 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     return true;
   }
 
-  /** Writes to the upstream; with `pauseClient`, stops reading the client until queued bytes are out. */
-  private send(bytes: Uint8Array, pauseClient: boolean): Sent {
+  /** Writes to the upstream (a string: latin1 head text); with `pauseClient`, stops reading the client until queued bytes are out. */
+  private send(bytes: Uint8Array | string, pauseClient: boolean): Sent {
     let waiting: Promise<void> | null;
     try {
-      waiting = this.conn!.write(bytes);
+      waiting = typeof bytes === "string" ? this.conn!.writeLatin1(bytes) : this.conn!.write(bytes);
     } catch {
       this.onClose(undefined);
       return Sent.Closed;
@@ -309,7 +310,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
       return this.reject(new UpstreamError("aborted", "client went away", true));
     }
     let text = `HTTP/1.1 101 ${h.reason}\r\n`;
-    for (const [name, value] of h.headers) text += `${name}: ${value}\r\n`;
+    for (const [name, value] of fieldList(h.headers)) text += `${name}: ${value}\r\n`;
     text += `Connection: Upgrade\r\n${h.upgrade !== null ? `Upgrade: ${h.upgrade}\r\n` : ""}\r\n`;
     const rest = this.parser!.rest;
     const head = Buffer.from(text, "latin1");

@@ -1,6 +1,6 @@
-// The request head sent upstream on the raw path, as one latin1 buffer (header
-// values were decoded as latin1 by the front's parser: writing them as a JS
-// string would UTF-8-encode obs-text bytes). Framing is ours: Content-Length
+// The request head sent upstream on the raw path, as a latin1 string (header
+// values were decoded as latin1 by the front's parser: it must be written as
+// latin1, never as UTF-8, or obs-text bytes would change). Framing is ours: Content-Length
 // or Transfer-Encoding from the caller's list are dropped and set from the
 // client's actual body framing.
 import type { RequestHead } from "../../server/raw/http1-parser.ts";
@@ -14,7 +14,7 @@ export interface RequestHeadInput {
 /** Go's transport sends `Content-Length: 0` for these when there is no body; some backends insist (411). */
 const WANTS_LENGTH = new Set(["POST", "PUT", "PATCH"]);
 
-export function requestHeadBytes(req: RequestHeadInput, client: RequestHead, upgrade: string | null): Buffer {
+export function requestHeadText(req: RequestHeadInput, client: RequestHead, upgrade: string | null): string {
   let text = `${req.method} ${req.pathAndQuery} HTTP/1.1\r\n`;
   const headers = req.headers;
   for (let i = 0; i < headers.length; i++) {
@@ -30,7 +30,7 @@ export function requestHeadBytes(req: RequestHeadInput, client: RequestHead, upg
   else if (client.body === "chunked") text += "Transfer-Encoding: chunked\r\n";
   else if (WANTS_LENGTH.has(req.method)) text += "Content-Length: 0\r\n";
   if (upgrade !== null) text += `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n`;
-  return Buffer.from(`${text}\r\n`, "latin1");
+  return `${text}\r\n`;
 }
 
 const CRLF = Buffer.from("\r\n");

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { FieldBlock, fieldList } from "../../server/raw/http1-head.ts";
 import { RawResponseParser, type RawResponseHead } from "./raw-response-parser.ts";
 
 interface Outcome {
@@ -82,6 +83,41 @@ describe("RawResponseParser accepts", () => {
   });
 });
 
+describe("RawResponseParser text block (no field list built)", () => {
+  test("end-to-end lines pass as the text they came in; framing and hop-by-hop lines are cut out", () => {
+    const r = parse("HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length:  3 \r\nSet-Cookie: a=1\r\nKeep-Alive: 5\r\nProxy-Foo: 1\r\nTE: x\r\nSet-Cookie: b=2\r\nConnection: keep-alive\r\nX-Last:\tv \r\n\r\nabc");
+    expect(r.head?.headers).toBeInstanceOf(FieldBlock);
+    expect((r.head?.headers as FieldBlock).text).toBe("Server: x\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nX-Last:\tv \r\n");
+    expect(fieldList(r.head!.headers)).toEqual([["Server", "x"], ["Set-Cookie", "a=1"], ["Set-Cookie", "b=2"], ["X-Last", "v"]]);
+    expect(r.head?.contentLength).toBe(3);
+    expect(r.body).toBe("abc");
+    expect(r.keepAlive).toBe(true);
+  });
+
+  test("the same outcome whatever the read boundaries", () => {
+    const input = "HTTP/1.1 200 OK\r\nA: 1\r\nTransfer-Encoding: chunked\r\nB: 2\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+    for (const split of [false, true]) {
+      const r = parse(input, { split });
+      expect((r.head?.headers as FieldBlock).text).toBe("A: 1\r\nB: 2\r\n");
+      expect(r.head?.contentLength).toBe(-1);
+      expect(r.body).toBe("abc");
+      expect(r.ended).toBe(true);
+    }
+  });
+
+  test("a head whose only fields are framing ones gives an empty block", () => {
+    const r = parse("HTTP/1.0 204 No Content\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n");
+    expect((r.head?.headers as FieldBlock).text).toBe("");
+    expect(r.keepAlive).toBe(true);
+  });
+
+  test("more than 200 field lines are refused", () => {
+    const lines = Array.from({ length: 201 }, (_, i) => `X-${i}: 1\r\n`).join("");
+    const r = parse(`HTTP/1.1 200 OK\r\n${lines}Content-Length: 0\r\n\r\n`);
+    expect(r.error).toContain("too many header fields");
+  });
+});
+
 describe("RawResponseParser rejects", () => {
   test.each([
     ["bad status line", "HTTP/1.1 20 OK\r\n\r\n"],
@@ -89,6 +125,9 @@ describe("RawResponseParser rejects", () => {
     ["bare LF in head", "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n"],
     ["space before colon", "HTTP/1.1 200 OK\r\nX-A : 1\r\n\r\n"],
     ["obs-fold", "HTTP/1.1 200 OK\r\nX-A: 1\r\n  folded\r\n\r\n"],
+    ["NUL in a value", "HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 0\r\n\r\n"],
+    ["bare CR in a value", "HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 0\r\n\r\n"],
+    ["empty field name", "HTTP/1.1 200 OK\r\n: v\r\nContent-Length: 0\r\n\r\n"],
     ["conflicting Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"],
     ["non-numeric Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n"],
     ["bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"],

@@ -4,7 +4,7 @@
 // RawExchange.writeHead. Anything ambiguous (bad status line, bare LF, obs-fold,
 // conflicting Content-Length, bad chunk line) is a ProtocolError and the
 // connection is never reused.
-import { parseFieldLines, type HeaderList } from "../../server/raw/http1-head.ts";
+import { FIELD_LINES, FieldBlock, parseFieldLines, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
 import { hexValue, listTokens, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
 import { ProtocolError } from "./response-parser.ts";
 
@@ -13,8 +13,12 @@ export { ProtocolError } from "./response-parser.ts";
 export interface RawResponseHead {
   status: number;
   reason: string;
-  /** End-to-end fields in order (hop-by-hop and framing fields removed). */
-  headers: HeaderList;
+  /**
+   * End-to-end fields in order (hop-by-hop and framing fields removed): as
+   * the text block they came in (the common case), or as a list when a
+   * Connection field named others to drop.
+   */
+  headers: Fields;
   /** Declared body length, -1 when not given (or when Transfer-Encoding rules). */
   contentLength: number;
   /** The Upgrade field (kept for a 101 answer), else null. */
@@ -196,9 +200,16 @@ export class RawResponseParser {
     const m = STATUS_LINE.exec(eol < 0 ? text : text.slice(0, eol));
     if (!m) throw new ProtocolError(`malformed status line ${JSON.stringify(text.slice(0, Math.min(64, eol < 0 ? text.length : eol)))}`);
     const status = Number(m[2]);
-    const all = eol < 0 ? [] : fields(text.slice(eol + 2));
     // Interim responses (100 Continue, 103 Early Hints): skip, the real head follows.
-    if (status < 200 && status !== 101) return;
+    if (status < 200 && status !== 101) {
+      if (eol >= 0) fields(text.slice(eol + 2));
+      return;
+    }
+    if (eol >= 0 && status !== 101) {
+      FIELD_LINES.lastIndex = eol + 2;
+      if (FIELD_LINES.test(text) && this.textHead(text, eol + 2, status, m[1] === "1", m[3])) return;
+    }
+    const all = eol < 0 ? [] : fields(text.slice(eol + 2));
     const headers: HeaderList = [];
     let cl = -1;
     let te: string[] | null = null;
@@ -244,8 +255,25 @@ export class RawResponseParser {
       if (name.length > 6 && (name.charCodeAt(0) | 32) === 112 && name.slice(0, 6).toLowerCase() === "proxy-") continue;
       headers.push(f);
     }
+    cl = this.frame(status, m[1] === "1", conn, te, cl);
+    // Fields named by Connection are hop-by-hop too (rare: a second pass only then).
+    let out = headers;
+    if (conn !== null && namesOthers(conn)) {
+      const named = conn.filter((t) => t !== "close" && t !== "keep-alive" && t !== "upgrade");
+      out = headers.filter((f) => !named.includes(f[0].toLowerCase()));
+    }
+    this.sink.onHead({ status, reason: m[3], headers: out, contentLength: cl, upgrade });
+    if (this.state === State.Done && status !== 101) this.finish(null);
+  }
+
+  /**
+   * Body framing and reuse from the head's fields (RFC 9112 §6.3): sets the
+   * state, keepAlive and gotHead; returns the Content-Length to announce
+   * (-1 when Transfer-Encoding rules or none was given).
+   */
+  private frame(status: number, http11: boolean, conn: string[] | null, te: string[] | null, cl: number): number {
     this.gotHead = true;
-    let keepAlive = m[1] === "1" ? conn === null || !conn.includes("close") : conn !== null && conn.includes("keep-alive");
+    let keepAlive = http11 ? conn === null || !conn.includes("close") : conn !== null && conn.includes("keep-alive");
     if (status === 101 || this.isHead || status === 204 || status === 304) {
       this.state = State.Done;
     } else if (te !== null) {
@@ -266,17 +294,62 @@ export class RawResponseParser {
       this.state = State.UntilClose;
       keepAlive = false;
     }
-    if (status === 101) keepAlive = false;
-    this.keepAlive = keepAlive;
-    // Fields named by Connection are hop-by-hop too (rare: a second pass only then).
-    let out = headers;
-    if (conn !== null && namesOthers(conn)) {
-      const named = conn.filter((t) => t !== "close" && t !== "keep-alive" && t !== "upgrade");
-      out = headers.filter((f) => !named.includes(f[0].toLowerCase()));
-    }
-    this.sink.onHead({ status, reason: m[3], headers: out, contentLength: cl, upgrade });
-    if (this.state === State.Done && status !== 101) this.finish(null);
+    this.keepAlive = status === 101 ? false : keepAlive;
+    return cl;
   }
+
+  /**
+   * The common case without building a field list: the lines (already
+   * validated by FIELD_LINES) are scanned by name length, only the few names
+   * that matter here are cut out and compared, and the end-to-end lines pass
+   * on as one text block. False (nothing done) when a Connection field names
+   * other fields to drop: the list path handles that.
+   */
+  private textHead(text: string, start: number, status: number, http11: boolean, reason: string): boolean {
+    let kept = "";
+    let keptFrom = start;
+    let lines = 0;
+    let cl = -1;
+    let te: string[] | null = null;
+    let conn: string[] | null = null;
+    const len = text.length;
+    let pos = start;
+    while (pos < len) {
+      let end = text.indexOf("\r\n", pos);
+      if (end < 0) end = len;
+      if (++lines > MAX_FIELDS) throw new ProtocolError("bad response header: too many header fields");
+      const colon = text.indexOf(":", pos);
+      const n = colon - pos;
+      if (n === 2 || n === 7 || n === 10 || n === 14 || n === 17 || (n > 6 && (text.charCodeAt(pos) | 32) === 112)) {
+        const name = text.slice(pos, colon).toLowerCase();
+        let drop = true;
+        if (name === "content-length") cl = contentLength(owsTrim(text, colon + 1, end), cl);
+        else if (name === "transfer-encoding") te = te === null ? listTokens(owsTrim(text, colon + 1, end)) : te.concat(listTokens(owsTrim(text, colon + 1, end)));
+        else if (name === "connection") {
+          const tokens = connectionTokens(owsTrim(text, colon + 1, end));
+          if (namesOthers(tokens)) return false;
+          conn = conn === null ? tokens : conn.concat(tokens);
+        } else drop = name === "te" || name === "upgrade" || name === "trailer" || name === "keep-alive" || name.startsWith("proxy-");
+        if (drop) {
+          if (pos > keptFrom) kept += text.slice(keptFrom, pos);
+          keptFrom = end + 2;
+        }
+      }
+      pos = end + 2;
+    }
+    if (keptFrom < len) kept += `${text.slice(keptFrom, len)}\r\n`;
+    cl = this.frame(status, http11, conn, te, cl);
+    this.sink.onHead({ status, reason, headers: new FieldBlock(kept), contentLength: cl, upgrade: null });
+    if (this.state === State.Done) this.finish(null);
+    return true;
+  }
+}
+
+/** text[from, to) without surrounding SP/HTAB (only those: NBSP and others are value bytes). */
+function owsTrim(text: string, from: number, to: number): string {
+  while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+  while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
+  return text.slice(from, to);
 }
 
 /** Connection names a field beyond the usual close/keep-alive/upgrade (checked without allocating). */

@@ -1,4 +1,5 @@
 import type { RawExchange } from "../../server/raw/connection.ts";
+import type { Fields } from "../../server/raw/http1-head.ts";
 import type { UpstreamError, UpstreamTimeouts, UpstreamTlsOptions } from "./types.ts";
 
 // The upstream side of the raw front: forwards one request and writes the
@@ -17,7 +18,8 @@ export interface RawForwardRequest {
 export interface RawForwardResult {
   status: number;
   responseBytes: number;
-  headers: [string, string][];
+  /** The response's end-to-end fields (a FieldBlock when they were passed through as text). */
+  headers: Fields;
 }
 
 export interface RawUpstream {
