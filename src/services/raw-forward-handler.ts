@@ -28,8 +28,8 @@ export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions,
       return done();
     }
     const target = server.url;
-    ctx.serviceUrl = target.href;
-    ctx.serviceAddr = target.host;
+    ctx.serviceUrl = server.href;
+    ctx.serviceAddr = server.host;
     const websocket = ex.head.upgrade !== null;
     const headers = forwardHeaderList(
       {
@@ -41,11 +41,11 @@ export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions,
         entryPointPort: conn.entryPointPort,
         proxyHostname: opts.proxyHostname,
         websocket,
-        backendHost: opts.passHostHeader ? null : target.host,
+        backendHost: opts.passHostHeader ? null : server.host,
       },
       ENTRY_FILTERED,
     );
-    const req = { target, method: ex.head.method, pathAndQuery: joinPath(target.pathname, ctx.forwardPath ?? ctx.path), headers, timeouts: opts.timeouts, tls: opts.tls };
+    const req = { target, method: ex.head.method, pathAndQuery: joinPath(server.pathname, ctx.forwardPath ?? ctx.path), headers, timeouts: opts.timeouts, tls: opts.tls };
     const sentAt = performance.now();
     server.inFlight++;
     const failed = (err: unknown) => {

@@ -6,8 +6,10 @@
 
 /** Detaches `view`'s buffer when `view` spans all of it; true when freed. */
 export function freeBytes(view: Uint8Array): boolean {
+  // byteOffset first: reading .buffer of a view costs more, and most views that start inside a buffer are not whole.
+  if (view.byteOffset !== 0) return false;
   const ab = view.buffer;
-  if (view.byteOffset !== 0 || view.byteLength !== ab.byteLength || !(ab instanceof ArrayBuffer)) return false;
+  if (view.byteLength !== ab.byteLength || !(ab instanceof ArrayBuffer)) return false;
   try {
     ab.transfer(0);
     return true;

@@ -10,6 +10,10 @@ export const LATENCY_SAMPLES = 100;
 export class ServerState {
   /** Backend origin (a path in it is a prefix, as in Traefik). */
   readonly url: URL;
+  /** url.href, url.host and url.pathname, read once: URL getters build a new string on every call. */
+  readonly href: string;
+  readonly host: string;
+  readonly pathname: string;
   /** Relative share of traffic; 0 (or less) means never picked. */
   readonly weight: number;
   /** False while active health checks say the server is down. */
@@ -26,6 +30,9 @@ export class ServerState {
 
   constructor(url: URL | string, weight = 1) {
     this.url = typeof url === "string" ? new URL(url) : url;
+    this.href = this.url.href;
+    this.host = this.url.host;
+    this.pathname = this.url.pathname;
     // NaN/negative weights would poison the arithmetic; treat them as "never".
     this.weight = Number.isFinite(weight) && weight > 0 ? weight : 0;
   }
