@@ -298,7 +298,7 @@ switch (mode) {
           ex.writeHead(502, "Bad Gateway", [], { contentLength: 0 });
           ex.end();
         };
-        if (process.env.RAWPOOL_CALLBACK === "1") pool.forwardWith(req, ex, () => {}, bad);
+        if (process.env.RAWPOOL_CALLBACK === "1") pool.forwardWith(req, ex, { answered: () => {}, failed: bad });
         else pool.forward(req, ex).catch(bad);
       },
     });

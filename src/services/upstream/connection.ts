@@ -59,8 +59,10 @@ export class UpstreamConnection {
   private rejectUnauthorized = true;
   private queue: Uint8Array[] = [];
   private drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  /** Set by the pool to drop the connection from its idle list when it closes. */
-  onIdleClose: (() => void) | null = null;
+  /** Set by the pool while the connection is idle in it: told when the connection closes. */
+  idlePool: { forget(key: string, conn: UpstreamConnection): void } | null = null;
+  /** The pool key it is idle under (with idlePool). */
+  idleKey = "";
 
   static async dial(opts: DialOptions): Promise<UpstreamConnection> {
     const conn = new UpstreamConnection();
@@ -219,7 +221,7 @@ export class UpstreamConnection {
     const listener = this.listener;
     this.listener = null;
     listener?.onClose(err);
-    this.onIdleClose?.();
+    this.idlePool?.forget(this.idleKey, this);
   }
 }
 

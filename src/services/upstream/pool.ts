@@ -24,7 +24,7 @@ export class ConnectionPool {
     while (list.length) {
       const conn = list.pop()!;
       this.idleCount--;
-      conn.onIdleClose = null;
+      conn.idlePool = null;
       if (!conn.closed) return conn;
     }
     return undefined;
@@ -47,7 +47,8 @@ export class ConnectionPool {
     list.push(conn);
     this.idleCount++;
     // The upstream may close an idle socket (its own keep-alive timeout): drop it then.
-    conn.onIdleClose = () => this.forget(key, conn);
+    conn.idleKey = key;
+    conn.idlePool = this;
     this.ensureSweeper();
   }
 
@@ -60,7 +61,7 @@ export class ConnectionPool {
   closeAll(): void {
     for (const list of this.idle.values()) {
       for (const conn of list) {
-        conn.onIdleClose = null;
+        conn.idlePool = null;
         conn.close();
       }
     }
@@ -69,8 +70,9 @@ export class ConnectionPool {
     this.stopSweeper();
   }
 
-  private forget(key: string, conn: UpstreamConnection): void {
-    conn.onIdleClose = null;
+  /** A connection idle here closed (the upstream's keep-alive timeout): drop it. */
+  forget(key: string, conn: UpstreamConnection): void {
+    conn.idlePool = null;
     const list = this.idle.get(key);
     if (!list) return;
     const i = list.indexOf(conn);
@@ -104,7 +106,7 @@ export class ConnectionPool {
       const gone = list.splice(0, expired);
       this.idleCount -= gone.length;
       for (const conn of gone) {
-        conn.onIdleClose = null;
+        conn.idlePool = null;
         conn.close();
       }
       if (list.length === 0) this.idle.delete(key);

@@ -17,6 +17,12 @@ export interface RawForwardOutcome extends RawForwardResult {
   incomplete?: string;
 }
 
+/** RawForwardSink with the outcome's extra field. */
+export interface ForwardSink {
+  answered(result: RawForwardOutcome): void;
+  failed(err: UpstreamError): void;
+}
+
 export interface Origin {
   key: string;
   dial: Omit<DialOptions, "dialTimeoutMs" | "signal">;
@@ -74,8 +80,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     private readonly req: RawForwardRequest,
     private readonly ex: RawExchange,
     private readonly upgrade: boolean,
-    private readonly resolve: (r: RawForwardOutcome) => void,
-    private readonly reject: (e: UpstreamError) => void,
+    private readonly sink: ForwardSink,
   ) {
     this.head = requestHeadText(req, ex.head, upgrade ? ex.head.upgrade : null);
   }
@@ -243,7 +248,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
       conn.close();
     }
     ex.end(undefined, this.trailers ?? undefined);
-    this.resolve({ status: this.status, responseBytes: this.bytes, headers: this.headers });
+    this.sink.answered({ status: this.status, responseBytes: this.bytes, headers: this.headers });
   }
 
   /** Upstream socket closed (or a write found it closed). */
@@ -273,15 +278,15 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     if (!this.settleBroken()) return;
     this.ex.onAbort = null;
     this.ex.onDrain = null;
-    if (!this.headWritten) return this.reject(err);
+    if (!this.headWritten) return this.sink.failed(err);
     this.ex.destroy(err.message);
-    this.resolve({ status: this.status, responseBytes: this.bytes, headers: this.headers, incomplete: err.message });
+    this.sink.answered({ status: this.status, responseBytes: this.bytes, headers: this.headers, incomplete: err.message });
   }
 
   private clientAborted(reason: string): void {
     if (!this.settleBroken()) return;
-    if (!this.headWritten) this.reject(new UpstreamError("aborted", reason, this.requestSent));
-    else this.resolve({ status: this.status, responseBytes: this.bytes, headers: this.headers, incomplete: reason });
+    if (!this.headWritten) this.sink.failed(new UpstreamError("aborted", reason, this.requestSent));
+    else this.sink.answered({ status: this.status, responseBytes: this.bytes, headers: this.headers, incomplete: reason });
   }
 
   /** Settles an exchange that broke off: stops the timer and drops the upstream socket. False when already settled. */
@@ -307,7 +312,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     if (ex.aborted) {
       conn.listener = null;
       conn.destroy();
-      return this.reject(new UpstreamError("aborted", "client went away", true));
+      return this.sink.failed(new UpstreamError("aborted", "client went away", true));
     }
     let text = `HTTP/1.1 101 ${h.reason}\r\n`;
     for (const [name, value] of fieldList(h.headers)) text += `${name}: ${value}\r\n`;
@@ -316,7 +321,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     const head = Buffer.from(text, "latin1");
     const first = rest.length > 0 ? Buffer.concat([head, rest]) : head;
     const headers = h.headers;
-    const tunnel = new Tunnel(conn, ex.takeOver(), (down) => this.resolve({ status: 101, responseBytes: down, headers }));
+    const tunnel = new Tunnel(conn, ex.takeOver(), (down) => this.sink.answered({ status: 101, responseBytes: down, headers }));
     tunnel.start(first);
   }
 }

@@ -15,7 +15,7 @@
 import type { RawExchange } from "../../server/raw/connection.ts";
 import { UpstreamConnection } from "./connection.ts";
 import { ConnectionPool } from "./pool.ts";
-import { ForwardRun, type Origin, type RawForwardOutcome, type RunPool } from "./raw-forward-run.ts";
+import { ForwardRun, type ForwardSink, type Origin, type RawForwardOutcome, type RunPool } from "./raw-forward-run.ts";
 import { DEFAULT_MAX_HEAD_BYTES } from "./response-parser.ts";
 import type { RawForwardRequest, RawUpstream } from "./raw-types.ts";
 import { UpstreamError, type UpstreamTimeouts, type UpstreamTlsOptions } from "./types.ts";
@@ -52,15 +52,15 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
   }
 
   /** forward() without a Promise (same contract): for a caller that is not async. */
-  forwardWith(req: RawForwardRequest, ex: RawExchange, done: (r: RawForwardOutcome) => void, failed: (e: UpstreamError) => void): void {
-    if (this.closed) return failed(new UpstreamError("refused", "upstream pool closed"));
+  forwardWith(req: RawForwardRequest, ex: RawExchange, sink: ForwardSink): void {
+    if (this.closed) return sink.failed(new UpstreamError("refused", "upstream pool closed"));
     let origin: Origin;
     try {
       origin = this.originOf(req);
     } catch (err) {
-      return failed(err as UpstreamError);
+      return sink.failed(err as UpstreamError);
     }
-    new ForwardRun(this, origin, req, ex, false, done, failed).start();
+    new ForwardRun(this, origin, req, ex, false, sink).start();
   }
 
   /**
@@ -96,7 +96,7 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise((resolve, reject) => new ForwardRun(this, origin, req, ex, upgrade, resolve, reject).start());
+    return new Promise((resolve, reject) => new ForwardRun(this, origin, req, ex, upgrade, { answered: resolve, failed: reject }).start());
   }
 
   acquire(key: string): UpstreamConnection | undefined {

@@ -34,7 +34,8 @@ export interface RawResponseSink {
 const enum State { Head, Fixed, ChunkSize, ChunkData, ChunkDataEnd, Trailers, UntilClose, Done }
 
 const HEAD_END = Buffer.from("\r\n\r\n");
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-5][0-9]{2}) ([\t\x20-\x7e\x80-\xff]*)$/;
+// Tested, not exec'd: the parts sit at fixed offsets ("HTTP/1.1 200 " is 13 chars), no match array needed.
+const STATUS_LINE = /^HTTP\/1\.[01] [1-5][0-9]{2} [\t\x20-\x7e\x80-\xff]*$/;
 const MAX_FIELDS = 200;
 const MAX_CHUNK_LINE = 4096;
 const MAX_TRAILER_BYTES = 16 * 1024;
@@ -197,9 +198,11 @@ export class RawResponseParser {
 
   private head(text: string): void {
     const eol = text.indexOf("\r\n");
-    const m = STATUS_LINE.exec(eol < 0 ? text : text.slice(0, eol));
-    if (!m) throw new ProtocolError(`malformed status line ${JSON.stringify(text.slice(0, Math.min(64, eol < 0 ? text.length : eol)))}`);
-    const status = Number(m[2]);
+    const line = eol < 0 ? text : text.slice(0, eol);
+    if (!STATUS_LINE.test(line)) throw new ProtocolError(`malformed status line ${JSON.stringify(line.slice(0, 64))}`);
+    const http11 = line.charCodeAt(7) === 49; /* 1 */
+    const status = (line.charCodeAt(9) - 48) * 100 + (line.charCodeAt(10) - 48) * 10 + (line.charCodeAt(11) - 48);
+    const reason = line.slice(13);
     // Interim responses (100 Continue, 103 Early Hints): skip, the real head follows.
     if (status < 200 && status !== 101) {
       if (eol >= 0) fields(text.slice(eol + 2));
@@ -207,7 +210,7 @@ export class RawResponseParser {
     }
     if (eol >= 0 && status !== 101) {
       FIELD_LINES.lastIndex = eol + 2;
-      if (FIELD_LINES.test(text) && this.textHead(text, eol + 2, status, m[1] === "1", m[3])) return;
+      if (FIELD_LINES.test(text) && this.textHead(text, eol + 2, status, http11, reason)) return;
     }
     const all = eol < 0 ? [] : fields(text.slice(eol + 2));
     const headers: HeaderList = [];
@@ -255,14 +258,14 @@ export class RawResponseParser {
       if (name.length > 6 && (name.charCodeAt(0) | 32) === 112 && name.slice(0, 6).toLowerCase() === "proxy-") continue;
       headers.push(f);
     }
-    cl = this.frame(status, m[1] === "1", conn, te, cl);
+    cl = this.frame(status, http11, conn, te, cl);
     // Fields named by Connection are hop-by-hop too (rare: a second pass only then).
     let out = headers;
     if (conn !== null && namesOthers(conn)) {
       const named = conn.filter((t) => t !== "close" && t !== "keep-alive" && t !== "upgrade");
       out = headers.filter((f) => !named.includes(f[0].toLowerCase()));
     }
-    this.sink.onHead({ status, reason: m[3], headers: out, contentLength: cl, upgrade });
+    this.sink.onHead({ status, reason, headers: out, contentLength: cl, upgrade });
     if (this.state === State.Done && status !== 101) this.finish(null);
   }
 

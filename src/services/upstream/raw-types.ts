@@ -22,11 +22,20 @@ export interface RawForwardResult {
   headers: Fields;
 }
 
+/**
+ * How one forward ended: exactly one of the two, once. An object rather than
+ * two callbacks, so a caller can pass one per-request object it needs anyway.
+ */
+export interface RawForwardSink {
+  answered(result: RawForwardResult): void;
+  failed(err: UpstreamError): void;
+}
+
 export interface RawUpstream {
   /** Rejects with UpstreamError only when nothing was written to `ex` (the caller answers 502/504). */
   forward(req: RawForwardRequest, ex: RawExchange): Promise<RawForwardResult>;
-  /** forward() without a Promise, same contract. */
-  forwardWith(req: RawForwardRequest, ex: RawExchange, done: (r: RawForwardResult) => void, failed: (e: UpstreamError) => void): void;
+  /** forward() without a Promise, same contract: the sink hears how it ended. */
+  forwardWith(req: RawForwardRequest, ex: RawExchange, sink: RawForwardSink): void;
   /** Upgrade requests (WebSocket): relays the 101 and then bytes both ways. */
   tunnel(req: RawForwardRequest, ex: RawExchange): Promise<void>;
   close(): void;
