@@ -2,6 +2,8 @@
 // after applying fields.names (keep/drop/redact) and fields.headers.
 import type { AccessLogConfig, FieldMode } from "../config/static/types.ts";
 import type { RequestContext } from "../server/request-context.ts";
+import { getHeader, sameField } from "../server/raw/header-list.ts";
+import type { HeaderList } from "../server/raw/http1-head.ts";
 
 /** Numbers stay numbers (JSON ints, bare in CLF); time fields hold ms since the epoch. */
 export type FieldValue = string | number;
@@ -85,6 +87,20 @@ export class FieldSelector {
     return mode;
   }
 
+  /** Only the headers named in the config are logged (the default): no need to walk them all. */
+  get listedOnly(): boolean {
+    return this.headerDefault === "drop";
+  }
+
+  /** addHeaders for a raw field list when listedOnly (values joined as Headers.get joins them). */
+  addListedFromList(out: LogFields, list: HeaderList, prefix: string): void {
+    for (const [lower, canonical, mode] of this.listedHeaders) {
+      // Several Set-Cookie headers must not be merged by ", " (dates contain commas).
+      const v = lower === "set-cookie" ? joinedSetCookie(list) : getHeader(list, lower);
+      if (v !== null) out[prefix + canonical] = mode === "redact" ? REDACTED : v;
+    }
+  }
+
   /** Adds `prefix<Header>` entries for the headers the config keeps or redacts. */
   addHeaders(out: LogFields, headers: Headers | undefined, prefix: string): void {
     if (!headers) return;
@@ -102,6 +118,12 @@ export class FieldSelector {
       out[prefix + canonical] = mode === "redact" ? REDACTED : (headerValue(headers, lower) ?? "");
     });
   }
+}
+
+function joinedSetCookie(list: HeaderList): string | null {
+  let v: string | null = null;
+  for (const [name, value] of list) if (sameField(name, "set-cookie")) v = v === null ? value : `${v},${value}`;
+  return v;
 }
 
 function headerValue(headers: Headers, lower: string): string | null {
@@ -172,7 +194,8 @@ export function buildFields(ctx: RequestContext, requestCount: number, sel: Fiel
     if (mode === "keep") out[key] = all[key]!;
     else if (mode === "redact") out[key] = REDACTED;
   }
-  sel.addHeaders(out, ctx.requestHeaders, "request_");
+  if (ctx.requestHeaderList && sel.listedOnly) sel.addListedFromList(out, ctx.requestHeaderList, "request_");
+  else sel.addHeaders(out, ctx.requestHeaders, "request_");
   // Sluice keeps one response header set; origin_ mirrors it when an origin answered.
   if (ctx.originStatus !== undefined) sel.addHeaders(out, ctx.responseHeaders, "origin_");
   sel.addHeaders(out, ctx.responseHeaders, "downstream_");

@@ -33,6 +33,17 @@ describe("common log format", () => {
     );
   });
 
+  test("headers come from the raw front's field list when only listed ones are logged", () => {
+    const ctx = finishedContext({
+      requestHeaders: new Headers({ referer: "http://wrong.test/" }),
+      requestHeaderList: [["referer", "http://ref.test/"], ["User-Agent", "curl/8.0"], ["user-agent", "x"]],
+    });
+    const listed = new FieldSelector({ defaultMode: "keep", names: {}, headers: { defaultMode: "drop", names: { Referer: "keep", "User-Agent": "keep" } } });
+    const fields = buildFields(ctx, 1, listed);
+    expect(fields["request_Referer"]).toBe("http://ref.test/");
+    expect(fields["request_User-Agent"]).toBe("curl/8.0, x");
+  });
+
   test("no route: router and service URL print \"-\", origin fields absent", () => {
     const ctx = finishedContext({
       routerName: undefined,

@@ -118,6 +118,18 @@ describe("Metrics", () => {
     expect(sample(body, `sluice_entrypoint_requests_total{code="200",method="GET",protocol="${want}",entrypoint="web"}`)).toBe(1);
   });
 
+  test.each([
+    [[["Upgrade", "websocket"], ["connection", "keep-alive, Upgrade"]], "websocket"],
+    [[["ACCEPT", "text/event-stream"]], "sse"],
+    [[["Upgrade", "websocket"]], "http"],
+  ] as [[string, string][], string][])("protocol label from the raw front's field list %p is %p", async (list, want) => {
+    const m = new Metrics(cfg());
+    // requestHeaders says otherwise: the list must be what is read.
+    m.observeRequest(finishedContext({ requestHeaderList: list, requestHeaders: new Headers({ accept: "text/event-stream" }) }));
+    const { body } = await m.render();
+    expect(sample(body, `sluice_entrypoint_requests_total{code="200",method="GET",protocol="${want}",entrypoint="web"}`)).toBe(1);
+  });
+
   test("TLS counters and retries", async () => {
     const m = new Metrics(cfg({ addRoutersLabels: true }));
     m.observeRequest(finishedContext({ retryAttempts: 2 }), { version: "1.3", cipher: "TLS_AES_128_GCM_SHA256" });

@@ -15,6 +15,7 @@ import type { EntryPointDeps } from "./entrypoint.ts";
 import type { ConnInfo, Handler } from "./handler.ts";
 import { rawAnswer, rawNotFound } from "./raw/answers-raw.ts";
 import { listenRaw, type Connection, type RawExchange } from "./raw/connection.ts";
+import type { HeaderList } from "./raw/http1-head.ts";
 import { requestFromExchange, writeResponse } from "./raw/request-bridge.ts";
 import type { RequestContext } from "./request-context.ts";
 import { escapeRawBytes, matchHost, splitRequestUrl } from "./request-target.ts";
@@ -128,6 +129,7 @@ export class RawEntryPoint extends EntryPointBase {
       downstreamStatus: 0,
       downstreamContentSize: 0,
       retryAttempts: 0,
+      requestHeaderList: head.headers,
       // Built only if the access log or a middleware asks for it.
       get requestHeaders(): Headers {
         const h = new Headers();
@@ -147,14 +149,7 @@ export class RawEntryPoint extends EntryPointBase {
     };
     // Before routing and middlewares, as Traefik: what only a trusted peer may send.
     stripUntrustedForwardedList(head.headers, ex.remoteAddress, this.trust);
-    const input: MatchInput = {
-      host: matchHost(head.host),
-      path: target.path,
-      method: head.method,
-      header: (name) => getHeader(head.headers, name),
-      query: target.query,
-      clientIP: ex.remoteAddress,
-    };
+    const input = new HeadMatchInput(matchHost(head.host), target.path, head.method, head.headers, target.query, ex.remoteAddress);
     const route = this.deps.current().muxer(this.name)?.match(input);
     if (!route) {
       rawNotFound(ex, ctx);
@@ -196,4 +191,20 @@ export class RawEntryPoint extends EntryPointBase {
 function handlerFailed(ex: RawExchange, ctx: RequestContext, err: unknown, done: () => void): void {
   if (!ex.aborted) rawAnswer(ex, ctx, 500, "Internal Server Error", `handler failed: ${(err as Error)?.message ?? err}`);
   done();
+}
+
+/** The router's view of a parsed request head (a class: header() on the prototype, no closure per request). */
+class HeadMatchInput implements MatchInput {
+  constructor(
+    readonly host: string,
+    readonly path: string,
+    readonly method: string,
+    private readonly headers: HeaderList,
+    readonly query: string,
+    readonly clientIP: string,
+  ) {}
+
+  header(name: string): string | null {
+    return getHeader(this.headers, name);
+  }
 }

@@ -1,5 +1,6 @@
 // One per request. The request path fills it in as it goes; the access log and
 // metrics read it once when the response has finished.
+import type { HeaderList } from "./raw/http1-head.ts";
 
 export interface RequestContext {
   startMs: number;            // performance.timeOrigin-based wall clock (Date.now())
@@ -31,6 +32,12 @@ export interface RequestContext {
   retryAttempts: number;
   durationMs?: number;
   requestHeaders: Headers;
+  /**
+   * The raw front's field list (as middlewares left it): metrics and the
+   * access log read single fields from it, so requestHeaders (a Headers
+   * object built on demand) is only built when all headers are logged.
+   */
+  requestHeaderList?: HeaderList;
   responseHeaders?: Headers;
   /** The response body streams (not a buffer): its size is known only at the end. */
   streamedResponse?: boolean;
