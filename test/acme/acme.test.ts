@@ -134,7 +134,10 @@ describe("DNS-01 through the Cloudflare API", () => {
     await m.start();
     expect(m.problems()).toEqual([]);
     m.setWanted([{ resolver: "cf", domains: { main: "*.example.test", sans: ["example.test"] } }]);
-    expect(await waitFor(() => m.certificates().length === 1, 20_000)).toBe(true);
+    // On a timeout, show what the manager logged and what the API saw (a rare CI flake to explain).
+    const issued = await waitFor(() => m.certificates().length === 1, 20_000);
+    if (!issued) console.error(`DNS-01 did not finish:\n${lines.join("\n")}\nCloudflare API calls: ${JSON.stringify(cf.log.slice(before))}\nstatus: ${JSON.stringify(m.status())}`);
+    expect(issued).toBe(true);
     const cert = m.certificates()[0]!;
     expect(sans(cert)).toEqual(["*.example.test", "example.test"]);
     expect((await verifyWithOpenssl(cert, "dns")).code).toBe(0);

@@ -20,7 +20,8 @@ export function requestHeadText(req: RequestHeadInput, client: RequestHead, upgr
   for (let i = 0; i < headers.length; i++) {
     const f = headers[i];
     const name = f[0];
-    if (name.length === 14 || name.length === 17) {
+    // Content-Length (14) or Transfer-Encoding (17): the first letter rules out X-Forwarded-Proto (17) without lower-casing.
+    if ((name.length === 14 || name.length === 17) && ((name.charCodeAt(0) | 32) === 99 || (name.charCodeAt(0) | 32) === 116)) {
       const l = name.toLowerCase();
       if (l === "content-length" || l === "transfer-encoding") continue;
     }
