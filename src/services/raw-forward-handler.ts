@@ -1,6 +1,6 @@
 import type { RawRouteHandler } from "../server/handler.ts";
 import { rawAnswer } from "../server/raw/answers-raw.ts";
-import { forwardHeaderList } from "../server/raw/forward-headers.ts";
+import { forwardFields } from "../server/raw/forward-headers.ts";
 import { ENTRY_FILTERED } from "../server/forwarded-headers.ts";
 import type { Balancer } from "./balancer/balancer.ts";
 import type { ServerState } from "./balancer/server-state.ts";
@@ -33,7 +33,7 @@ export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions,
     ctx.serviceUrl = server.href;
     ctx.serviceAddr = server.host;
     const websocket = ex.head.upgrade !== null;
-    const headers = forwardHeaderList(
+    const headers = forwardFields(
       {
         headers: ex.head.headers,
         connection: ex.head.connection,

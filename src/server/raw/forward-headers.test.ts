@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { IpRangeList } from "../../net/ip-range.ts";
 import { applyForwardedHeaders, type ForwardedTrust } from "../forwarded-headers.ts";
 import { stripHopByHop } from "../hop-by-hop.ts";
-import { forwardHeaderList, type RawForwardInput } from "./forward-headers.ts";
+import { forwardFields, type RawForwardInput } from "./forward-headers.ts";
 
 // The raw front must send exactly what the Bun.serve front sends: compare
 // with stripHopByHop + applyForwardedHeaders on the same input.
@@ -25,11 +25,11 @@ function viaHeaders(headers: [string, string][], trust: ForwardedTrust, input = 
 function viaList(headers: [string, string][], trust: ForwardedTrust, input = base): Record<string, string> {
   const connection = headers.filter(([k]) => k.toLowerCase() === "connection").flatMap(([, v]) => v.split(",").map((t) => t.trim().toLowerCase()));
   const h = new Headers();
-  for (const [k, v] of forwardHeaderList({ ...input, headers, connection }, trust)) h.append(k, v);
+  for (const [k, v] of forwardFields({ ...input, headers, connection }, trust).list) h.append(k, v);
   return Object.fromEntries(h);
 }
 
-describe("forwardHeaderList matches the Headers-based path", () => {
+describe("forwardFields matches the Headers-based path", () => {
   const cases: [string, [string, string][], ForwardedTrust, Partial<RawForwardInput>][] = [
     ["plain", [["Host", "a.test:8000"], ["Accept", "*/*"]], trustNone, {}],
     ["spoofed, untrusted", [["Host", "a.test"], ["X-Forwarded-For", "6.6.6.6"], ["X-Real-Ip", "6.6.6.6"], ["X-Forwarded-Proto", "https"]], trustNone, {}],

@@ -1,8 +1,8 @@
 import { FORWARDED as FORWARDED_NAMES, isTrusted, portOf, type ForwardedTrust } from "../forwarded-headers.ts";
-import type { HeaderList } from "./http1-parser.ts";
+import { FieldBlock, type HeaderList } from "./http1-head.ts";
 
 // The raw front's version of stripHopByHop + applyForwardedHeaders: one pass
-// over the parsed field lines into the list sent upstream, no Headers object.
+// over the parsed field lines into the text sent upstream, no Headers object.
 
 const HOP_BY_HOP = new Set([
   "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
@@ -10,7 +10,7 @@ const HOP_BY_HOP = new Set([
 ]);
 const FORWARDED = new Set(FORWARDED_NAMES);
 const FORWARDED_LENGTHS = new Set(FORWARDED_NAMES.map((n) => n.length));
-/** Lengths of every name forwardHeaderList treats specially: other names pass without being lower-cased. */
+/** Lengths of every name it treats specially: other names pass without being lower-cased (forwardFields). */
 const SPECIAL_LENGTHS: boolean[] = [];
 for (const n of [...HOP_BY_HOP, ...FORWARDED, "host"]) SPECIAL_LENGTHS[n.length] = true;
 
@@ -45,22 +45,25 @@ export interface RawForwardInput {
 }
 
 /**
- * Returns the header list for the upstream request. Content-Length and
+ * The fields for the upstream request, as the text block they go out as
+ * (no list of pairs built and serialized again). Content-Length and
  * Transfer-Encoding are left out: the upstream client frames the body itself.
  */
-export function forwardHeaderList(input: RawForwardInput, trust: ForwardedTrust): HeaderList {
+export function forwardFields(input: RawForwardInput, trust: ForwardedTrust): FieldBlock {
   const trusted = isTrusted(trust, input.clientIp);
   const named = input.connection.length ? new Set(input.connection) : null;
-  const out: HeaderList = [];
+  let text = "";
   let priorFor: string | null = null;
   let hasProto = false;
   let hasHost = false;
   let hasPort = false;
   let hasRealIp = false;
   let hostSent = false;
-  for (const pair of input.headers) {
+  const headers = input.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const pair = headers[i];
     if (named === null && SPECIAL_LENGTHS[pair[0].length] !== true) {
-      out.push(pair);
+      text += `${pair[0]}: ${pair[1]}\r\n`;
       continue;
     }
     const name = pair[0].toLowerCase();
@@ -79,20 +82,20 @@ export function forwardHeaderList(input: RawForwardInput, trust: ForwardedTrust)
     if (name === "host") {
       if (hostSent) continue;
       hostSent = true;
-      out.push(["Host", input.backendHost ?? pair[1]]);
+      text += `Host: ${input.backendHost ?? pair[1]}\r\n`;
       continue;
     }
-    out.push(pair);
+    text += `${pair[0]}: ${pair[1]}\r\n`;
   }
-  if (!hostSent && input.backendHost) out.push(["Host", input.backendHost]);
-  out.push(["X-Forwarded-For", priorFor ? `${priorFor}, ${input.clientIp}` : input.clientIp]);
+  if (!hostSent && input.backendHost) text += `Host: ${input.backendHost}\r\n`;
+  text += `X-Forwarded-For: ${priorFor ? `${priorFor}, ${input.clientIp}` : input.clientIp}\r\n`;
   if (!hasProto) {
     const secure = input.scheme === "https";
-    out.push(["X-Forwarded-Proto", input.websocket ? (secure ? "wss" : "ws") : input.scheme]);
+    text += `X-Forwarded-Proto: ${input.websocket ? (secure ? "wss" : "ws") : input.scheme}\r\n`;
   }
-  if (!hasHost && input.host) out.push(["X-Forwarded-Host", input.host]);
-  if (!hasPort) out.push(["X-Forwarded-Port", portOf(input.host) ?? String(input.entryPointPort)]);
-  out.push(["X-Forwarded-Server", input.proxyHostname]);
-  if (!hasRealIp) out.push(["X-Real-Ip", input.clientIp]);
-  return out;
+  if (!hasHost && input.host) text += `X-Forwarded-Host: ${input.host}\r\n`;
+  if (!hasPort) text += `X-Forwarded-Port: ${portOf(input.host) ?? String(input.entryPointPort)}\r\n`;
+  text += `X-Forwarded-Server: ${input.proxyHostname}\r\n`;
+  if (!hasRealIp) text += `X-Real-Ip: ${input.clientIp}\r\n`;
+  return new FieldBlock(text);
 }

@@ -2,13 +2,14 @@
 // values were decoded as latin1 by the front's parser: it must be written as
 // latin1, never as UTF-8, or obs-text bytes would change). Framing is ours: Content-Length
 // or Transfer-Encoding from the caller's list are dropped and set from the
-// client's actual body framing.
+// client's actual body framing (a FieldBlock holds none by contract).
+import { FieldBlock, type HeaderList } from "../../server/raw/http1-head.ts";
 import type { RequestHead } from "../../server/raw/http1-parser.ts";
 
 export interface RequestHeadInput {
   method: string;
   pathAndQuery: string;
-  headers: [string, string][];
+  headers: HeaderList | FieldBlock;
 }
 
 /** Go's transport sends `Content-Length: 0` for these when there is no body; some backends insist (411). */
@@ -17,6 +18,17 @@ const WANTS_LENGTH = new Set(["POST", "PUT", "PATCH"]);
 export function requestHeadText(req: RequestHeadInput, client: RequestHead, upgrade: string | null): string {
   let text = `${req.method} ${req.pathAndQuery} HTTP/1.1\r\n`;
   const headers = req.headers;
+  text += headers instanceof FieldBlock ? headers.text : fieldLinesOf(headers);
+  if (client.body === "length") text += `Content-Length: ${client.contentLength}\r\n`;
+  else if (client.body === "chunked") text += "Transfer-Encoding: chunked\r\n";
+  else if (WANTS_LENGTH.has(req.method)) text += "Content-Length: 0\r\n";
+  if (upgrade !== null) text += `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n`;
+  return `${text}\r\n`;
+}
+
+/** The list's lines without the framing fields. */
+function fieldLinesOf(headers: HeaderList): string {
+  let text = "";
   for (let i = 0; i < headers.length; i++) {
     const f = headers[i];
     const name = f[0];
@@ -27,11 +39,7 @@ export function requestHeadText(req: RequestHeadInput, client: RequestHead, upgr
     }
     text += `${name}: ${f[1]}\r\n`;
   }
-  if (client.body === "length") text += `Content-Length: ${client.contentLength}\r\n`;
-  else if (client.body === "chunked") text += "Transfer-Encoding: chunked\r\n";
-  else if (WANTS_LENGTH.has(req.method)) text += "Content-Length: 0\r\n";
-  if (upgrade !== null) text += `Connection: Upgrade\r\nUpgrade: ${upgrade}\r\n`;
-  return `${text}\r\n`;
+  return text;
 }
 
 const CRLF = Buffer.from("\r\n");

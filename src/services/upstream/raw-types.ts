@@ -1,5 +1,5 @@
 import type { RawExchange } from "../../server/raw/connection.ts";
-import type { Fields } from "../../server/raw/http1-head.ts";
+import type { FieldBlock, Fields, HeaderList } from "../../server/raw/http1-head.ts";
 import type { UpstreamError, UpstreamTimeouts, UpstreamTlsOptions } from "./types.ts";
 
 // The upstream side of the raw front: forwards one request and writes the
@@ -9,8 +9,11 @@ export interface RawForwardRequest {
   target: URL;
   method: string;
   pathAndQuery: string;
-  /** Final request headers (hop-by-hop stripped, X-Forwarded-* set, Host set); framing is added by the client. */
-  headers: [string, string][];
+  /**
+   * Final request headers (hop-by-hop stripped, X-Forwarded-* set, Host set),
+   * as a list or as ready text lines (FieldBlock); framing is added by the client.
+   */
+  headers: HeaderList | FieldBlock;
   timeouts: UpstreamTimeouts;
   tls?: UpstreamTlsOptions;
 }
