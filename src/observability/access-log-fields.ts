@@ -1,7 +1,7 @@
 // Turns one finished RequestContext into Traefik's access-log field table,
 // after applying fields.names (keep/drop/redact) and fields.headers.
 import type { AccessLogConfig, FieldMode } from "../config/static/types.ts";
-import type { RequestContext } from "../server/request-context.ts";
+import { requestHeadersOf, type RequestContext } from "../server/request-context.ts";
 import { getHeader, sameField } from "../server/raw/header-list.ts";
 import type { HeaderList } from "../server/raw/http1-head.ts";
 
@@ -195,7 +195,7 @@ export function buildFields(ctx: RequestContext, requestCount: number, sel: Fiel
     else if (mode === "redact") out[key] = REDACTED;
   }
   if (ctx.requestHeaderList && sel.listedOnly) sel.addListedFromList(out, ctx.requestHeaderList, "request_");
-  else sel.addHeaders(out, ctx.requestHeaders, "request_");
+  else sel.addHeaders(out, requestHeadersOf(ctx), "request_");
   // Sluice keeps one response header set; origin_ mirrors it when an origin answered.
   if (ctx.originStatus !== undefined) sel.addHeaders(out, ctx.responseHeaders, "origin_");
   sel.addHeaders(out, ctx.responseHeaders, "downstream_");

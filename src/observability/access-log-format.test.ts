@@ -44,6 +44,13 @@ describe("common log format", () => {
     expect(fields["request_User-Agent"]).toBe("curl/8.0, x");
   });
 
+  test("all headers kept: built from the raw front's field list when there is no Headers object", () => {
+    const ctx = finishedContext({ requestHeaders: undefined, requestHeaderList: [["X-Trace", "t1"], ["user-agent", "curl/8.0"]] });
+    const fields = buildFields(ctx, 1, new FieldSelector(keepHeaders));
+    expect(fields["request_X-Trace"]).toBe("t1");
+    expect(fields["request_User-Agent"]).toBe("curl/8.0");
+  });
+
   test("no route: router and service URL print \"-\", origin fields absent", () => {
     const ctx = finishedContext({
       routerName: undefined,

@@ -105,7 +105,7 @@ export class RawEntryPoint extends EntryPointBase {
     this.deps.observer.finished({
       startMs: Date.now(), startHr: now, durationMs: 0, entryPoint: this.name, clientAddr: remote, clientHost: remote,
       clientPort: 0, method: "-", host: "", path: "-", protocol: "HTTP/1.1", scheme: this.scheme, requestContentSize: 0,
-      downstreamStatus: status, downstreamContentSize: reason.length + 1, retryAttempts: 0, requestHeaders: new Headers(), error: reason,
+      downstreamStatus: status, downstreamContentSize: reason.length + 1, retryAttempts: 0, requestHeaderList: [], error: reason,
     });
   }
 
@@ -130,13 +130,6 @@ export class RawEntryPoint extends EntryPointBase {
       downstreamContentSize: 0,
       retryAttempts: 0,
       requestHeaderList: head.headers,
-      // Built only if the access log or a middleware asks for it.
-      get requestHeaders(): Headers {
-        const h = new Headers();
-        for (const [k, v] of ex.head.headers) h.append(k, v);
-        Object.defineProperty(this, "requestHeaders", { value: h });
-        return h;
-      },
     };
     this.inFlight++;
     let finished = false;

@@ -31,16 +31,25 @@ export interface RequestContext {
   downstreamContentSize: number;
   retryAttempts: number;
   durationMs?: number;
-  requestHeaders: Headers;
   /**
-   * The raw front's field list (as middlewares left it): metrics and the
-   * access log read single fields from it, so requestHeaders (a Headers
-   * object built on demand) is only built when all headers are logged.
+   * The request's headers: a Headers object on the Request path; on the raw
+   * front, the field list as middlewares left it (metrics and the access log
+   * read single fields from it; requestHeadersOf builds Headers when all are
+   * logged). One of the two is set.
    */
+  requestHeaders?: Headers;
   requestHeaderList?: HeaderList;
   responseHeaders?: Headers;
   /** The response body streams (not a buffer): its size is known only at the end. */
   streamedResponse?: boolean;
   /** Set when Sluice answered itself (no route, bad gateway...), for logs. */
   error?: string;
+}
+
+/** The request's headers as a Headers object, whichever form the context holds. */
+export function requestHeadersOf(ctx: RequestContext): Headers {
+  if (ctx.requestHeaders) return ctx.requestHeaders;
+  const h = new Headers();
+  if (ctx.requestHeaderList) for (const [name, value] of ctx.requestHeaderList) h.append(name, value);
+  return h;
 }
