@@ -1,0 +1,59 @@
+import { describe, expect, test } from "bun:test";
+import { SCRATCH } from "./scratch.ts";
+import { SocketOut } from "./socket-out.ts";
+
+/** A socket that takes at most `budget` bytes per write (Bun's short writes), copying them as Bun does. */
+function shortSocket(budget: number) {
+  const got: number[] = [];
+  const sock = {
+    budget,
+    write(bytes: Uint8Array, offset = 0, length = bytes.length - offset): number {
+      const n = Math.min(length, sock.budget);
+      for (let i = 0; i < n; i++) got.push(bytes[offset + i]!);
+      return n;
+    },
+  };
+  return { sock, text: () => Buffer.from(got).toString("latin1") };
+}
+
+describe("SocketOut.writeWithHead", () => {
+  test("head and body leave in one write when the socket takes all", () => {
+    const { sock, text } = shortSocket(1 << 20);
+    let writes = 0;
+    const counting = { write: (b: Uint8Array, o?: number, l?: number) => (writes++, sock.write(b, o, l)) };
+    const out = new SocketOut(counting, () => {}, true);
+    expect(out.writeWithHead("HTTP/1.1 200 OK\r\n\r\n", Buffer.from("body"))).toBe(true);
+    expect(writes).toBe(1);
+    expect(text()).toBe("HTTP/1.1 200 OK\r\n\r\nbody");
+  });
+
+  test("a short write keeps its own copy of the rest: reusing the scratch buffer cannot change it", () => {
+    const { sock, text } = shortSocket(5);
+    let drained = 0;
+    const out = new SocketOut(sock, () => drained++, true);
+    expect(out.writeWithHead("HTTP/1.1 200 OK\r\nX-A: é\r\n\r\n", Buffer.from("hello"))).toBe(false);
+    expect(out.saturated).toBe(true);
+    SCRATCH.fill(0x21); // the next message built in the scratch buffer
+    sock.budget = 1 << 20;
+    out.drain();
+    expect(drained).toBe(1);
+    expect(text()).toBe("HTTP/1.1 200 OK\r\nX-A: é\r\n\r\nhello");
+  });
+
+  test("a socket that does not copy (node:tls) is never handed the scratch buffer", () => {
+    const seen: Uint8Array[] = [];
+    const out = new SocketOut({ write: (b: Uint8Array) => (seen.push(b), b.length) }, () => {}, false);
+    out.writeWithHead("HTTP/1.1 204 No Content\r\n\r\n", null);
+    expect(seen.length).toBe(1);
+    expect(seen[0]!.buffer).not.toBe(SCRATCH.buffer);
+    expect(Buffer.from(seen[0]!).toString("latin1")).toBe("HTTP/1.1 204 No Content\r\n\r\n");
+  });
+
+  test("a head too big for the scratch buffer still goes out whole", () => {
+    const { sock, text } = shortSocket(1 << 20);
+    const out = new SocketOut(sock, () => {}, true);
+    const big = `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(SCRATCH.length)}\r\n\r\n`;
+    expect(out.writeWithHead(big, Buffer.from("!"))).toBe(true);
+    expect(text()).toBe(`${big}!`);
+  });
+});
