@@ -49,6 +49,16 @@ describe("SocketOut.writeWithHead", () => {
     expect(Buffer.from(seen[0]!).toString("latin1")).toBe("HTTP/1.1 204 No Content\r\n\r\n");
   });
 
+  test("a big first body piece after a short head write is queued, not lost", () => {
+    const { sock, text } = shortSocket(3);
+    const out = new SocketOut(sock, () => {}, true);
+    const body = Buffer.alloc(SCRATCH.length, 0x62);
+    expect(out.writeWithHead("HTTP/1.1 200 OK\r\n\r\n", body)).toBe(false);
+    sock.budget = 1 << 30;
+    out.drain();
+    expect(text()).toBe(`HTTP/1.1 200 OK\r\n\r\n${"b".repeat(SCRATCH.length)}`);
+  });
+
   test("a head too big for the scratch buffer still goes out whole", () => {
     const { sock, text } = shortSocket(1 << 20);
     const out = new SocketOut(sock, () => {}, true);

@@ -3,6 +3,9 @@
 import type { RawSocket } from "./raw-socket.ts";
 import { SCRATCH, fillScratch } from "./scratch.ts";
 
+/** Bigger first body pieces are written after the head rather than copied behind it. */
+const COPY_LIMIT = 16 * 1024;
+
 export class SocketOut {
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -54,7 +57,15 @@ export class SocketOut {
       }
     }
     const bytes = Buffer.from(head, "latin1");
-    return this.write(body === null || body.length === 0 ? bytes : Buffer.concat([bytes, body]));
+    if (body === null || body.length === 0) return this.write(bytes);
+    // A big first body piece (a large response's first read): two writes
+    // rather than copying it behind the head. A copying socket with room
+    // takes this path only when the two do not fit in the scratch buffer.
+    if (this.copies || body.length > COPY_LIMIT) {
+      const headTaken = this.write(bytes);
+      return this.write(body) && headTaken; // both always: a short head write queues the body behind it
+    }
+    return this.write(Buffer.concat([bytes, body]));
   }
 
   /** Called from the socket's drain handler. */
