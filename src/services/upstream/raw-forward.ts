@@ -1,7 +1,7 @@
 // Forwards one request from the raw HTTP/1.1 front (RawExchange) to an
 // upstream over pooled Bun.connect sockets, streaming both bodies with
 // backpressure. No Request/Response/Headers/ReadableStream objects: the
-// response head is parsed into a [name, value][] list and written straight to
+// response head's fields (a FieldBlock, or a list) are written straight to
 // the client's ResponseWriter.
 //
 // Error contract:
