@@ -87,6 +87,11 @@ export class FieldSelector {
     return mode;
   }
 
+  /** Every field is kept as it is (the default): the table needs no filtering pass. */
+  get keepsAllFields(): boolean {
+    return this.fieldDefault === "keep" && this.fieldModes.size === 0;
+  }
+
   /** Only the headers named in the config are logged (the default): no need to walk them all. */
   get listedOnly(): boolean {
     return this.headerDefault === "drop";
@@ -188,11 +193,14 @@ export function buildFields(ctx: RequestContext, requestCount: number, sel: Fiel
     all.TLSCipher = tls.cipher;
   }
 
-  const out: LogFields = {};
-  for (const key in all) {
-    const mode = sel.fieldMode(key);
-    if (mode === "keep") out[key] = all[key]!;
-    else if (mode === "redact") out[key] = REDACTED;
+  let out: LogFields = all;
+  if (!sel.keepsAllFields) {
+    out = {};
+    for (const key in all) {
+      const mode = sel.fieldMode(key);
+      if (mode === "keep") out[key] = all[key]!;
+      else if (mode === "redact") out[key] = REDACTED;
+    }
   }
   if (ctx.requestHeaderList && sel.listedOnly) sel.addListedFromList(out, ctx.requestHeaderList, "request_");
   else sel.addHeaders(out, requestHeadersOf(ctx), "request_");

@@ -89,6 +89,15 @@ describe("time layouts", () => {
     expect(clfTime(ms, false)).toBe(want);
   });
 
+  test("consecutive lines: the same second reuses its text, the next second gets its own", () => {
+    const t = Date.UTC(2026, 0, 2, 3, 4, 5, 10);
+    expect(clfTime(t, false)).toBe("02/Jan/2026:03:04:05 +0000");
+    expect(clfTime(t + 980, false)).toBe("02/Jan/2026:03:04:05 +0000");
+    expect(clfTime(t + 990, false)).toBe("02/Jan/2026:03:04:06 +0000");
+    expect(clfTime(t - 20, false)).toBe("02/Jan/2026:03:04:04 +0000");
+    expect(clfTime(t, false)).toBe("02/Jan/2026:03:04:05 +0000");
+  });
+
   test.each([
     [Date.UTC(2026, 10, 25, 9, 0, 0, 0), true, "2026-11-25T09:00:00Z"],
     [Date.UTC(2026, 10, 25, 9, 0, 0, 120), true, "2026-11-25T09:00:00.12Z"],

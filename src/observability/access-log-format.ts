@@ -17,8 +17,21 @@ function offsetText(eastMin: number, colon: boolean): string {
 /** Minutes east of UTC of the process' local zone at `ms`. */
 const localOffset = (ms: number) => -new Date(ms).getTimezoneOffset();
 
+/** The last timestamp formatted, per zone: the layout has whole seconds, and a busy proxy logs many lines in each. */
+const lastClf = { utc: { second: NaN, text: "" }, local: { second: NaN, text: "" } };
+
 /** Go layout "02/Jan/2006:15:04:05 -0700", in UTC or in local time. */
 export function clfTime(ms: number, local: boolean): string {
+  const last = local ? lastClf.local : lastClf.utc;
+  const second = Math.floor(ms / 1000);
+  if (second !== last.second) {
+    last.text = formatClfTime(ms, local);
+    last.second = second;
+  }
+  return last.text;
+}
+
+function formatClfTime(ms: number, local: boolean): string {
   const east = local ? localOffset(ms) : 0;
   const d = new Date(ms + east * 60_000);
   return (
