@@ -2,9 +2,10 @@
 // Unlike response-parser.ts it builds no Headers object: the head's fields
 // come out with hop-by-hop ones already removed, ready for
 // RawExchange.writeHead, usually as the text block they arrived in
-// (FieldBlock), as a [name, value][] list in the rare cases that need one. Anything ambiguous (bad status line, bare LF, obs-fold,
-// conflicting Content-Length, bad chunk line) is a ProtocolError and the
-// connection is never reused.
+// (FieldBlock), as a [name, value][] list in the rare cases that need one.
+// Anything ambiguous (bad status line, bare LF, obs-fold, conflicting
+// Content-Length, bad chunk line) is a ProtocolError and the connection is
+// never reused.
 import { FIELD_LINES, FieldBlock, parseFieldLines, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
 import { hexValue, listTokens, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
 import { ProtocolError } from "./response-parser.ts";
