@@ -293,6 +293,8 @@ export class Connection {
   readonly parser: Http1RequestParser;
   current: Exchange | null = null;
   closing = false;
+  /** The peer's address, read once: the socket's getter builds a new string on every call. */
+  readonly remoteAddress: string;
   /** The client half-closed: answer what it sent, then close. */
   peerEnded = false;
 
@@ -302,6 +304,7 @@ export class Connection {
    * upstream. Not assumed of other sockets (node:tls).
    */
   constructor(readonly socket: RawSocket, private readonly opts: RawServerOptions, readonly ownsInput = false) {
+    this.remoteAddress = socket.remoteAddress;
     this.out = new SocketOut(socket, () => this.current?.onDrain?.(), ownsInput);
     this.parser = new Http1RequestParser(
       {
@@ -323,7 +326,7 @@ export class Connection {
   }
 
   private startExchange(head: RequestHead): void {
-    const ex = new Exchange(this, head, this.socket.remoteAddress);
+    const ex = new Exchange(this, head, this.remoteAddress);
     this.current = ex;
     if (this.opts.writeTimeoutMs) this.writeStartedAt = performance.now();
     try {
@@ -360,7 +363,7 @@ export class Connection {
     }
     const body = Buffer.from(`${err.reason}\n`, "latin1");
     const status = REASONS[err.status] ? err.status : 400;
-    this.opts.onRejected?.(status, err.reason, this.socket.remoteAddress);
+    this.opts.onRejected?.(status, err.reason, this.remoteAddress);
     const writer = new ResponseWriter(this.out, "GET", "1.1", false);
     writer.writeHead(status, REASONS[status], [["Content-Type", "text/plain; charset=utf-8"]], { contentLength: body.length });
     writer.end(body);
