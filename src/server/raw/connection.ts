@@ -106,7 +106,8 @@ class Exchange implements RawExchange {
   onAbort: ((reason: string) => void) | null = null;
   aborted = false;
   bodyDone = false;
-  private bodyQueue: Uint8Array[] = [];
+  /** Body bytes that arrived before readBody (made only then: most requests have no body). */
+  private bodyQueue: Uint8Array[] | null = null;
   private queuedBytes = 0;
   private onChunk: ((chunk: Uint8Array) => unknown) | null = null;
   private onBodyEnd: ((trailers: HeaderList | null) => void) | null = null;
@@ -129,10 +130,11 @@ class Exchange implements RawExchange {
     if (this.head.expectContinue && !this.writer.started && !this.bodyDone) this.conn.out.write(CONTINUE);
     this.onChunk = onChunk;
     this.onBodyEnd = onEnd;
-    const queued = this.bodyQueue.splice(0);
+    const queued = this.bodyQueue;
+    this.bodyQueue = null;
     const wasFull = this.queuedBytes > MAX_BUFFERED_INPUT;
     this.queuedBytes = 0;
-    for (const chunk of queued) onChunk(chunk);
+    if (queued !== null) for (const chunk of queued) onChunk(chunk);
     if (this.bodyDone) onEnd(this.trailers);
     else if (wasFull) this.resumeBody();
   }
@@ -141,7 +143,7 @@ class Exchange implements RawExchange {
   deliver(chunk: Uint8Array): boolean {
     if (this.onChunk) return this.onChunk(chunk) === true;
     // Nobody reads yet: hold a little, then stop reading the client.
-    this.bodyQueue.push(chunk);
+    (this.bodyQueue ??= []).push(chunk);
     this.queuedBytes += chunk.length;
     if (this.queuedBytes > MAX_BUFFERED_INPUT) this.pauseBody();
     return false;
