@@ -1,15 +1,31 @@
 import { createServer } from "node:net";
 
-/** A port that was free a moment ago on 127.0.0.1 (the OS picks it). */
+/**
+ * The kernel's default ephemeral range is 32768-60999: a port from it that was
+ * free a moment ago can be taken by any outgoing connection before the server
+ * under test binds it (seen as EADDRINUSE). Ports below the range are only
+ * ever taken by listeners.
+ */
+const LOW = 20_000;
+const HIGH = 32_000;
+const handedOut = new Set<number>();
+
+/** A port free on 127.0.0.1, below the ephemeral range, and never the same twice in one run. */
 export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port found in ${LOW}-${HIGH - 1}`);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
   });
 }
 
