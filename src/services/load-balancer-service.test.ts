@@ -63,11 +63,12 @@ describe("loadBalancer: strategies", () => {
 
   test("leasttime spreads a cold pool by weight, then prefers the faster server", async () => {
     const { client, svc } = lb({ strategy: "leasttime" }, [1, 1]);
+    // b answers in 20 ms, a at once: a clear order whatever the machine's jitter.
+    client.delayMs.set("b.test:82", 20);
     expect(tally(await hosts(svc, 2))).toEqual({ "a.test:81": 1, "b.test:82": 1 });
-    // 300 ms against ~0: a wide margin, so a busy machine slowing b a little cannot reorder them.
     client.delayMs.set("a.test:81", 300);
-    // a answered its first request at once, so it still looks fast: one slow sample teaches otherwise.
-    await hosts(svc, 4);
+    // a still looks fastest, so it takes the next request; that 300 ms sample teaches otherwise.
+    expect(await hosts(svc, 1)).toEqual(["a.test:81"]);
     expect(tally(await hosts(svc, 10))).toEqual({ "b.test:82": 10 });
   });
 });
