@@ -11,7 +11,7 @@
 // missing headers → 400 code 6003, wrong credentials → 403 code 10000 (Cloudflare's codes).
 // TXT records are mirrored into pebble-challtestsrv (set-txt / clear-txt) so that
 // pebble validates over real DNS. challtestsrv's clear-txt drops every value of a
-// name, so a delete clears the name and re-adds the values still present.
+// name, so the name is cleared when its last record is deleted (see DELETE).
 
 export interface FakeCloudflareOptions {
   zones: string[];
@@ -128,11 +128,12 @@ export function startFakeCloudflare(opts: FakeCloudflareOptions): FakeCloudflare
         const idx = records.findIndex((r) => r.id === parts[3] && r.zone_id === zone.id);
         if (idx < 0) return failure(404, 81044, "Record does not exist.");
         const [rec] = records.splice(idx, 1);
-        if (rec!.type === "TXT") {
+        // Cloudflare drops just this record; challtestsrv can only clear a whole
+        // name. Clearing and re-adding the others would leave a moment with no
+        // TXT at all, in which a validation of a sibling value (wildcard + apex
+        // share a name) fails. So the name is cleared once its last record goes.
+        if (rec!.type === "TXT" && !records.some((r) => r.type === "TXT" && r.name === rec!.name)) {
           await chall("/clear-txt", { host: `${rec!.name}.` });
-          for (const other of records.filter((r) => r.type === "TXT" && r.name === rec!.name)) {
-            await chall("/set-txt", { host: `${other.name}.`, value: other.content });
-          }
         }
         return envelope({ id: rec!.id });
       }
