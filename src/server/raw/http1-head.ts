@@ -60,6 +60,8 @@ export interface HeadLimits {
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RequestHead.connection when no Connection field was sent (frozen: shared by every such request). */
+const NO_TOKENS: string[] = Object.freeze([]) as unknown as string[];
 /** Visible ASCII and obs-text; no CTL, SP or DEL. */
 const TARGET = /^[\x21-\x7e\x80-\xff]+$/;
 
@@ -186,9 +188,10 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
   const headers = parseFieldLines(eol < 0 ? "" : text.slice(eol + 2), limits.maxHeaders);
   let hosts = 0;
   let hostValue = "";
-  const cl: string[] = [];
-  const te: string[] = [];
-  const connection: string[] = [];
+  // Made only when their fields are there: most requests have none of them.
+  let cl: string[] | null = null;
+  let te: string[] | null = null;
+  let connection = NO_TOKENS;
   let expect: string | null = null;
   let upgrade: string | null = null;
   for (const [name, value] of headers) {
@@ -206,13 +209,14 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
         if (name.toLowerCase() === "upgrade") upgrade = value;
         break;
       case 10:
-        if (name.toLowerCase() === "connection") connection.push(...listTokens(value));
+        if (name.toLowerCase() === "connection") connection = connection === NO_TOKENS ? listTokens(value) : connection.concat(listTokens(value));
         break;
       case 14:
-        if (name.toLowerCase() === "content-length") cl.push(value);
+        if (name.toLowerCase() === "content-length") (cl ??= []).push(value);
         break;
       case 17:
-        if (name.toLowerCase() === "transfer-encoding") te.push(...listTokens(value));
+        // An empty value still signals TE framing: te is set (maybe empty) whenever the field is there.
+        if (name.toLowerCase() === "transfer-encoding") te = te === null ? listTokens(value) : te.concat(listTokens(value));
         break;
     }
   }
@@ -221,16 +225,16 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
   if (hosts === 1 && !validHost(hostValue)) throw new HttpParseError(400, "invalid Host");
   let body: RequestHead["body"] = "none";
   let length = 0;
-  if (te.length > 0 || hasTeField(headers)) {
+  if (te !== null) {
     if (line.version === "1.0") throw new HttpParseError(400, "Transfer-Encoding in HTTP/1.0");
-    if (cl.length > 0) throw new HttpParseError(400, "both Content-Length and Transfer-Encoding");
+    if (cl !== null) throw new HttpParseError(400, "both Content-Length and Transfer-Encoding");
     if (te.length === 0 || te[te.length - 1] !== "chunked") throw new HttpParseError(400, "Transfer-Encoding must end in chunked");
     if (te.length > 1) {
       if (te.indexOf("chunked") !== te.length - 1) throw new HttpParseError(400, "chunked applied more than once");
       throw new HttpParseError(501, `transfer coding ${te[0]} not implemented`);
     }
     body = "chunked";
-  } else if (cl.length > 0) {
+  } else if (cl !== null) {
     length = contentLength(cl, limits.maxBodyBytes);
     body = length > 0 ? "length" : "none";
   }
@@ -259,10 +263,4 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
     connection,
     upgrade: connection.includes("upgrade") ? upgrade : null,
   };
-}
-
-/** A Transfer-Encoding field with an empty value still signals TE framing. */
-function hasTeField(headers: HeaderList): boolean {
-  for (const [name] of headers) if (name.length === 17 && name.toLowerCase() === "transfer-encoding") return true;
-  return false;
 }
