@@ -1,9 +1,8 @@
 // Turns one finished RequestContext into Traefik's access-log field table,
 // after applying fields.names (keep/drop/redact) and fields.headers.
 import type { AccessLogConfig, FieldMode } from "../config/static/types.ts";
-import { requestHeadersOf, type RequestContext } from "../server/request-context.ts";
-import { getHeader, sameField } from "../server/raw/header-list.ts";
-import type { HeaderList } from "../server/raw/http1-head.ts";
+import type { RequestContext } from "../server/request-context.ts";
+import { headerFrom, sameField, type HeaderSource } from "../server/raw/header-list.ts";
 
 /** Numbers stay numbers (JSON ints, bare in CLF); time fields hold ms since the epoch. */
 export type FieldValue = string | number;
@@ -92,30 +91,21 @@ export class FieldSelector {
     return this.fieldDefault === "keep" && this.fieldModes.size === 0;
   }
 
-  /** Only the headers named in the config are logged (the default): no need to walk them all. */
-  get listedOnly(): boolean {
-    return this.headerDefault === "drop";
-  }
-
-  /** addHeaders for a raw field list when listedOnly (values joined as Headers.get joins them). */
-  addListedFromList(out: LogFields, list: HeaderList, prefix: string): void {
-    for (const [lower, canonical, mode] of this.listedHeaders) {
-      // Several Set-Cookie headers must not be merged by ", " (dates contain commas).
-      const v = lower === "set-cookie" ? joinedSetCookie(list) : getHeader(list, lower);
-      if (v !== null) out[prefix + canonical] = mode === "redact" ? REDACTED : v;
-    }
-  }
-
-  /** Adds `prefix<Header>` entries for the headers the config keeps or redacts. */
-  addHeaders(out: LogFields, headers: Headers | undefined, prefix: string): void {
-    if (!headers) return;
+  /**
+   * Adds `prefix<Header>` entries for the headers the config keeps or redacts.
+   * A raw field list is read as it is when only listed headers are logged (the
+   * default); all of them are walked through a Headers object.
+   */
+  addHeaders(out: LogFields, source: HeaderSource | undefined, prefix: string): void {
+    if (!source) return;
     if (this.headerDefault === "drop") {
       for (const [lower, canonical, mode] of this.listedHeaders) {
-        const v = headerValue(headers, lower);
+        const v = headerValue(source, lower);
         if (v !== null) out[prefix + canonical] = mode === "redact" ? REDACTED : v;
       }
       return;
     }
+    const headers = Array.isArray(source) ? new Headers(source) : source;
     headers.forEach((_value, lower) => {
       const canonical = canonicalHeader(lower);
       const mode = this.headerModes.get(canonical) ?? this.headerDefault;
@@ -125,19 +115,11 @@ export class FieldSelector {
   }
 }
 
-function joinedSetCookie(list: HeaderList): string | null {
-  let v: string | null = null;
-  for (const [name, value] of list) if (sameField(name, "set-cookie")) v = v === null ? value : `${v},${value}`;
-  return v;
-}
-
-function headerValue(headers: Headers, lower: string): string | null {
+function headerValue(source: HeaderSource, lower: string): string | null {
+  if (lower !== "set-cookie") return headerFrom(source, lower);
   // Several Set-Cookie headers must not be merged by ", " (dates contain commas).
-  if (lower === "set-cookie") {
-    const all = headers.getSetCookie();
-    return all.length ? all.join(",") : null;
-  }
-  return headers.get(lower);
+  const all = Array.isArray(source) ? source.filter(([name]) => sameField(name, lower)).map(([, value]) => value) : source.getSetCookie();
+  return all.length ? all.join(",") : null;
 }
 
 const NS_PER_MS = 1e6;
@@ -202,8 +184,7 @@ export function buildFields(ctx: RequestContext, requestCount: number, sel: Fiel
       else if (mode === "redact") out[key] = REDACTED;
     }
   }
-  if (ctx.requestHeaderList && sel.listedOnly) sel.addListedFromList(out, ctx.requestHeaderList, "request_");
-  else sel.addHeaders(out, requestHeadersOf(ctx), "request_");
+  sel.addHeaders(out, ctx.requestHeaderList ?? ctx.requestHeaders, "request_");
   // Sluice keeps one response header set; origin_ mirrors it when an origin answered.
   if (ctx.originStatus !== undefined) sel.addHeaders(out, ctx.responseHeaders, "origin_");
   sel.addHeaders(out, ctx.responseHeaders, "downstream_");

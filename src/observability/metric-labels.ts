@@ -1,8 +1,7 @@
 // Label values as Traefik computes them, kept low-cardinality: the protocol
 // is http/websocket/sse (not HTTP/1.1), unknown methods fold into one value.
 import type { RequestContext } from "../server/request-context.ts";
-import { getHeader } from "../server/raw/header-list.ts";
-import type { HeaderList } from "../server/raw/http1-head.ts";
+import { headerFrom, type HeaderSource } from "../server/raw/header-list.ts";
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"]);
 
@@ -13,17 +12,11 @@ export function methodLabel(method: string): string {
 }
 
 /** "websocket" for an upgrade to WebSocket, "sse" when the client accepts event streams, else "http". */
-export function protocolLabel(headers: Headers): string {
-  return protocolOf(headers.get("upgrade"), headers.get("connection"), headers.get("accept"));
-}
-
-/** protocolLabel for the raw front's field list (no Headers object built). */
-export function protocolLabelOfList(list: HeaderList): string {
-  return protocolOf(getHeader(list, "upgrade"), getHeader(list, "connection"), getHeader(list, "accept"));
-}
-
-function protocolOf(upgrade: string | null, connection: string | null, accept: string | null): string {
-  if (upgrade !== null && /websocket/i.test(upgrade) && /upgrade/i.test(connection ?? "")) return "websocket";
+export function protocolLabel(headers: HeaderSource | undefined): string {
+  if (!headers) return "http";
+  const upgrade = headerFrom(headers, "upgrade");
+  if (upgrade !== null && /websocket/i.test(upgrade) && /upgrade/i.test(headerFrom(headers, "connection") ?? "")) return "websocket";
+  const accept = headerFrom(headers, "accept");
   if (accept !== null && accept.includes("text/event-stream")) return "sse";
   return "http";
 }

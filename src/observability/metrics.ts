@@ -4,9 +4,9 @@
 // one string key and bumps plain numbers.
 import { Registry } from "prom-client";
 import type { PrometheusConfig } from "../config/static/types.ts";
-import { requestHeadersOf, type RequestContext } from "../server/request-context.ts";
+import type { RequestContext } from "../server/request-context.ts";
 import { CounterFamily, GaugeFamily, HistogramFamily, type HistogramSeries, type ScalarSeries } from "./metric-families.ts";
-import { codeLabel, methodLabel, protocolLabel, protocolLabelOfList, serviceStatus } from "./metric-labels.ts";
+import { codeLabel, methodLabel, protocolLabel, serviceStatus } from "./metric-labels.ts";
 import { buildFamilies, type Families } from "./metrics-families-def.ts";
 
 export interface TlsLabels {
@@ -46,7 +46,7 @@ export class Metrics {
   observeRequest(ctx: RequestContext, tls?: TlsLabels): void {
     const f = this.f;
     const method = methodLabel(ctx.method);
-    const proto = ctx.requestHeaderList ? protocolLabelOfList(ctx.requestHeaderList) : protocolLabel(requestHeadersOf(ctx));
+    const proto = protocolLabel(ctx.requestHeaderList ?? ctx.requestHeaders);
     const seconds = (ctx.durationMs ?? 0) / 1000;
     const code = codeLabel(ctx.downstreamStatus);
     const tail = SEP + code + SEP + method + SEP + proto;

@@ -34,8 +34,7 @@ export interface RequestContext {
   /**
    * The request's headers: a Headers object on the Request path; on the raw
    * front, the field list as middlewares left it (metrics and the access log
-   * read single fields from it; requestHeadersOf builds Headers when all are
-   * logged). One of the two is set.
+   * read fields from either form, see HeaderSource). One of the two is set.
    */
   requestHeaders?: Headers;
   requestHeaderList?: HeaderList;
@@ -46,10 +45,3 @@ export interface RequestContext {
   error?: string;
 }
 
-/** The request's headers as a Headers object, whichever form the context holds. */
-export function requestHeadersOf(ctx: RequestContext): Headers {
-  if (ctx.requestHeaders) return ctx.requestHeaders;
-  const h = new Headers();
-  if (ctx.requestHeaderList) for (const [name, value] of ctx.requestHeaderList) h.append(name, value);
-  return h;
-}

@@ -18,6 +18,14 @@ export function getHeader(list: HeaderList, name: string): string | null {
   return value;
 }
 
+/** Request headers as the Request path (Headers) or the raw front (field list) holds them. */
+export type HeaderSource = Headers | HeaderList;
+
+/** One field's value from either form (values joined by ", " as Headers.get joins them), or null. */
+export function headerFrom(source: HeaderSource, name: string): string | null {
+  return Array.isArray(source) ? getHeader(source, name) : source.get(name);
+}
+
 export function deleteHeader(list: HeaderList, name: string): void {
   const lower = name.toLowerCase();
   for (let i = list.length - 1; i >= 0; i--) if (sameField(list[i][0], lower)) list.splice(i, 1);
