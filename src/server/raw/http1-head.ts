@@ -1,7 +1,7 @@
 // Parses one complete HTTP/1.1 request head (request line + header section)
 // strictly, and derives its framing (RFC 9112 §6): the body length, keep-alive,
 // Expect. Whatever a downstream server could read differently is rejected.
-import { HTAB, HttpParseError, SP, listTokens, validHost } from "./http1-syntax.ts";
+import { HTAB, HttpParseError, SP, listTokens, trimOws, validHost } from "./http1-syntax.ts";
 
 export type HeaderList = Array<[name: string, value: string]>;
 
@@ -118,11 +118,7 @@ function fieldLine(line: string, into: HeaderList): void {
     throw new HttpParseError(400, "malformed field line");
   }
   const colon = line.indexOf(":");
-  let start = colon + 1;
-  let end = line.length;
-  while (start < end && (line.charCodeAt(start) === SP || line.charCodeAt(start) === HTAB)) start++;
-  while (end > start && (line.charCodeAt(end - 1) === SP || line.charCodeAt(end - 1) === HTAB)) end--;
-  into.push([line.slice(0, colon), line.slice(start, end)]);
+  into.push([line.slice(0, colon), trimOws(line, colon + 1, line.length)]);
 }
 
 /**
@@ -154,11 +150,7 @@ function splitValidLines(text: string, maxFields: number, out: HeaderList): Head
     let end = text.indexOf("\r\n", pos);
     if (end < 0) end = len;
     const colon = text.indexOf(":", pos);
-    let from = colon + 1;
-    let to = end;
-    while (from < to && (text.charCodeAt(from) === SP || text.charCodeAt(from) === HTAB)) from++;
-    while (to > from && (text.charCodeAt(to - 1) === SP || text.charCodeAt(to - 1) === HTAB)) to--;
-    out.push([text.slice(pos, colon), text.slice(from, to)]);
+    out.push([text.slice(pos, colon), trimOws(text, colon + 1, end)]);
     pos = end + 2;
   }
   return out;

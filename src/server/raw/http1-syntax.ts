@@ -14,6 +14,13 @@ export const LF = 10;
 export const SP = 32;
 export const HTAB = 9;
 
+/** text[from, to) without surrounding OWS: SP and HTAB only (NBSP and other bytes belong to the value). */
+export function trimOws(text: string, from: number, to: number): string {
+  while (from < to && (text.charCodeAt(from) === SP || text.charCodeAt(from) === HTAB)) from++;
+  while (to > from && (text.charCodeAt(to - 1) === SP || text.charCodeAt(to - 1) === HTAB)) to--;
+  return text.slice(from, to);
+}
+
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) {

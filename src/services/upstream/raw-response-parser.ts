@@ -7,7 +7,7 @@
 // Content-Length, bad chunk line) is a ProtocolError and the connection is
 // never reused.
 import { FIELD_LINES, FieldBlock, parseFieldLines, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
-import { hexValue, listTokens, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
+import { hexValue, listTokens, trimOws, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
 import { ProtocolError } from "./response-parser.ts";
 
 export { ProtocolError } from "./response-parser.ts";
@@ -328,10 +328,12 @@ export class RawResponseParser {
       if (n === 2 || n === 7 || n === 10 || n === 14 || n === 17 || (n > 6 && (text.charCodeAt(pos) | 32) === 112)) {
         const name = text.slice(pos, colon).toLowerCase();
         let drop = true;
-        if (name === "content-length") cl = contentLength(owsTrim(text, colon + 1, end), cl);
-        else if (name === "transfer-encoding") te = te === null ? listTokens(owsTrim(text, colon + 1, end)) : te.concat(listTokens(owsTrim(text, colon + 1, end)));
-        else if (name === "connection") {
-          const tokens = connectionTokens(owsTrim(text, colon + 1, end));
+        if (name === "content-length") cl = contentLength(trimOws(text, colon + 1, end), cl);
+        else if (name === "transfer-encoding") {
+          const tokens = listTokens(trimOws(text, colon + 1, end));
+          te = te === null ? tokens : te.concat(tokens);
+        } else if (name === "connection") {
+          const tokens = connectionTokens(trimOws(text, colon + 1, end));
           if (namesOthers(tokens)) return false;
           conn = conn === null ? tokens : conn.concat(tokens);
         } else drop = name === "te" || name === "upgrade" || name === "trailer" || name === "keep-alive" || name.startsWith("proxy-");
@@ -348,13 +350,6 @@ export class RawResponseParser {
     if (this.state === State.Done) this.finish(null);
     return true;
   }
-}
-
-/** text[from, to) without surrounding SP/HTAB (only those: NBSP and others are value bytes). */
-function owsTrim(text: string, from: number, to: number): string {
-  while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
-  while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
-  return text.slice(from, to);
 }
 
 /** Connection names a field beyond the usual close/keep-alive/upgrade (checked without allocating). */
