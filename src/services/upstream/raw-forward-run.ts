@@ -9,18 +9,12 @@ import type { ConnectionListener, DialOptions, UpstreamConnection } from "./conn
 import { ProtocolError, RawResponseParser, type RawResponseHead, type RawResponseSink } from "./raw-response-parser.ts";
 import { chunkFrame, lastChunk, requestHeadText } from "./raw-request-head.ts";
 import { Tunnel } from "./raw-tunnel.ts";
-import type { RawForwardRequest, RawForwardResult } from "./raw-types.ts";
+import type { RawForwardRequest, RawForwardResult, RawForwardSink } from "./raw-types.ts";
 import { UpstreamError, type UpstreamTimeouts } from "./types.ts";
 
 /** RawForwardResult, plus why the response was cut short after its head went out (client destroyed or gone). */
 export interface RawForwardOutcome extends RawForwardResult {
   incomplete?: string;
-}
-
-/** RawForwardSink with the outcome's extra field. */
-export interface ForwardSink {
-  answered(result: RawForwardOutcome): void;
-  failed(err: UpstreamError): void;
 }
 
 export interface Origin {
@@ -80,7 +74,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     private readonly req: RawForwardRequest,
     private readonly ex: RawExchange,
     private readonly upgrade: boolean,
-    private readonly sink: ForwardSink,
+    private readonly sink: RawForwardSink<RawForwardOutcome>,
   ) {
     this.head = requestHeadText(req, ex.head, upgrade ? ex.head.upgrade : null);
   }

@@ -15,9 +15,9 @@
 import type { RawExchange } from "../../server/raw/connection.ts";
 import { UpstreamConnection } from "./connection.ts";
 import { ConnectionPool } from "./pool.ts";
-import { ForwardRun, type ForwardSink, type Origin, type RawForwardOutcome, type RunPool } from "./raw-forward-run.ts";
+import { ForwardRun, type Origin, type RawForwardOutcome, type RunPool } from "./raw-forward-run.ts";
 import { DEFAULT_MAX_HEAD_BYTES } from "./response-parser.ts";
-import type { RawForwardRequest, RawUpstream } from "./raw-types.ts";
+import type { RawForwardRequest, RawForwardSink, RawUpstream } from "./raw-types.ts";
 import { UpstreamError, type UpstreamTimeouts, type UpstreamTlsOptions } from "./types.ts";
 
 export type { RawForwardRequest, RawForwardResult } from "./raw-types.ts";
@@ -52,7 +52,7 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
   }
 
   /** forward() without a Promise (same contract): for a caller that is not async. */
-  forwardWith(req: RawForwardRequest, ex: RawExchange, sink: ForwardSink): void {
+  forwardWith(req: RawForwardRequest, ex: RawExchange, sink: RawForwardSink<RawForwardOutcome>): void {
     if (this.closed) return sink.failed(new UpstreamError("refused", "upstream pool closed"));
     let origin: Origin;
     try {

@@ -29,8 +29,8 @@ export interface RawForwardResult {
  * How one forward ended: exactly one of the two, once. An object rather than
  * two callbacks, so a caller can pass one per-request object it needs anyway.
  */
-export interface RawForwardSink {
-  answered(result: RawForwardResult): void;
+export interface RawForwardSink<R extends RawForwardResult = RawForwardResult> {
+  answered(result: R): void;
   failed(err: UpstreamError): void;
 }
 
