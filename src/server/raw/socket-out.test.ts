@@ -1,24 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { SCRATCH } from "./scratch.ts";
 import { SocketOut } from "./socket-out.ts";
-
-/** A socket that takes at most `budget` bytes per write (Bun's short writes), copying them as Bun does. */
-function shortSocket(budget: number) {
-  const got: number[] = [];
-  const sock = {
-    budget,
-    write(bytes: Uint8Array, offset = 0, length = bytes.length - offset): number {
-      const n = Math.min(length, sock.budget);
-      for (let i = 0; i < n; i++) got.push(bytes[offset + i]!);
-      return n;
-    },
-  };
-  return { sock, text: () => Buffer.from(got).toString("latin1") };
-}
+import { shortWriteSocket } from "./testing-sockets.ts";
 
 describe("SocketOut.writeWithHead", () => {
   test("head and body leave in one write when the socket takes all", () => {
-    const { sock, text } = shortSocket(1 << 20);
+    const { socket: sock, text } = shortWriteSocket(1 << 20);
     let writes = 0;
     const counting = { write: (b: Uint8Array, o?: number, l?: number) => (writes++, sock.write(b, o, l)) };
     const out = new SocketOut(counting, () => {}, true);
@@ -28,7 +15,7 @@ describe("SocketOut.writeWithHead", () => {
   });
 
   test("a short write keeps its own copy of the rest: reusing the scratch buffer cannot change it", () => {
-    const { sock, text } = shortSocket(5);
+    const { socket: sock, text } = shortWriteSocket(5);
     let drained = 0;
     const out = new SocketOut(sock, () => drained++, true);
     expect(out.writeWithHead("HTTP/1.1 200 OK\r\nX-A: é\r\n\r\n", Buffer.from("hello"))).toBe(false);
@@ -50,7 +37,7 @@ describe("SocketOut.writeWithHead", () => {
   });
 
   test("a big first body piece after a short head write is queued, not lost", () => {
-    const { sock, text } = shortSocket(3);
+    const { socket: sock, text } = shortWriteSocket(3);
     const out = new SocketOut(sock, () => {}, true);
     const body = Buffer.alloc(SCRATCH.length, 0x62);
     expect(out.writeWithHead("HTTP/1.1 200 OK\r\n\r\n", body)).toBe(false);
@@ -60,7 +47,7 @@ describe("SocketOut.writeWithHead", () => {
   });
 
   test("a head too big for the scratch buffer still goes out whole", () => {
-    const { sock, text } = shortSocket(1 << 20);
+    const { socket: sock, text } = shortWriteSocket(1 << 20);
     const out = new SocketOut(sock, () => {}, true);
     const big = `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(SCRATCH.length)}\r\n\r\n`;
     expect(out.writeWithHead(big, Buffer.from("!"))).toBe(true);

@@ -1,21 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { SCRATCH } from "../../server/raw/scratch.ts";
+import { shortWriteSocket } from "../../server/raw/testing-sockets.ts";
 import { UpstreamConnection } from "./connection.ts";
 
-/** An UpstreamConnection on a socket that takes at most `budget` bytes per write, copying them as Bun does. */
+/** An UpstreamConnection on a socket that takes at most `budget` bytes per write. */
 function onShortSocket(budget: number) {
-  const got: number[] = [];
-  const socket = {
-    budget,
-    write(bytes: Uint8Array, offset = 0, length = bytes.length - offset): number {
-      const n = Math.min(length, socket.budget);
-      for (let i = 0; i < n; i++) got.push(bytes[offset + i]!);
-      return n;
-    },
-  };
+  const { socket, text } = shortWriteSocket(budget);
   const conn = new UpstreamConnection();
   (conn as unknown as { socket: unknown }).socket = socket;
-  return { conn, socket, text: () => Buffer.from(got).toString("latin1") };
+  return { conn, socket, text };
 }
 
 describe("UpstreamConnection.writeLatin1", () => {
