@@ -16,7 +16,8 @@ export class FieldBlock {
   constructor(readonly text: string) {}
 
   get list(): HeaderList {
-    return (this.parsed ??= this.text.length === 0 ? [] : parseFieldLines(this.text.slice(0, -2), Number.MAX_SAFE_INTEGER));
+    // Checked when the block was made: split only.
+    return (this.parsed ??= splitValidLines(this.text.slice(0, -2), Number.MAX_SAFE_INTEGER, []));
   }
 }
 
