@@ -1,12 +1,10 @@
 import type { TCPSocketListener } from "bun";
-import * as http2 from "node:http2";
 import type { TLSSocket } from "node:tls";
 import type { TlsListenerSpec } from "../tls/listener-spec.ts";
-import { H2Exchange, headOfStream } from "./raw/h2-exchange.ts";
+import { H2Connection } from "./h2/connection.ts";
 import { stripUntrustedForwardedList } from "./raw/forward-headers.ts";
 import { getHeader } from "./raw/header-list.ts";
 import { tlsConnectionOf } from "./raw/node-socket.ts";
-import type { TlsConnection } from "./raw/raw-socket.ts";
 import { listenRawTls, type RawTlsListener } from "./raw/tls-listen.ts";
 import type { EntryPointConfig } from "../config/static/types.ts";
 import { EntryPointBase } from "./entrypoint-base.ts";
@@ -33,19 +31,17 @@ const MAX_IDLE_SECONDS = 255;
  */
 export class RawEntryPoint extends EntryPointBase {
   private listener: TCPSocketListener<Connection> | RawTlsListener | null = null;
-  private h2: http2.Http2Server | null = null;
-  private readonly h2Sessions = new Map<http2.ServerHttp2Session, TlsConnection | undefined>();
+  private readonly h2Connections = new Set<H2Connection>();
 
   constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, tls?: TlsListenerSpec) {
     super(name, config, tls);
   }
 
   async start(): Promise<void> {
-    const idle = Math.round(this.config.transport.respondingTimeouts.idleTimeoutMs / 1000);
     const opts = {
       hostname: this.config.host || "0.0.0.0",
       port: this.config.port,
-      idleTimeoutSec: Math.min(MAX_IDLE_SECONDS, Math.max(1, idle)),
+      idleTimeoutSec: this.idleTimeoutSec(),
       onRequest: (ex: RawExchange) => this.handle(ex),
       onRejected: (status: number, reason: string, remote: string) => this.rejected(status, reason, remote),
       readTimeoutMs: this.config.transport.respondingTimeouts.readTimeoutMs,
@@ -60,6 +56,11 @@ export class RawEntryPoint extends EntryPointBase {
     this.boundPort = this.listener.port;
   }
 
+  private idleTimeoutSec(): number {
+    const idle = Math.round(this.config.transport.respondingTimeouts.idleTimeoutMs / 1000);
+    return Math.min(MAX_IDLE_SECONDS, Math.max(1, idle));
+  }
+
   /** New certificates or TLS options; false when only a new listener can apply them. */
   updateTls(spec: TlsListenerSpec): boolean {
     if (!this.tls || spec.fingerprint === this.tls.fingerprint) return true;
@@ -69,22 +70,34 @@ export class RawEntryPoint extends EntryPointBase {
     return true;
   }
 
+  /** A TLS connection that chose h2 by ALPN: our HTTP/2 server on it. */
   private http2Connection(socket: TLSSocket): void {
-    if (!this.h2) {
-      const server = (this.h2 = http2.createServer());
-      server.on("session", (session) => {
-        const socket = session.socket as TLSSocket | undefined;
-        // Bun's session.socket is a Proxy that answers false to `in`: test the method itself.
-        this.h2Sessions.set(session, socket && typeof socket.getProtocol === "function" ? tlsConnectionOf(socket) : undefined);
-        session.on("close", () => this.h2Sessions.delete(session));
-      });
-      server.on("stream", (stream, headers) => {
-        const session = stream.session!;
-        const remote = (session.socket?.remoteAddress ?? "").replace(/^::ffff:/, "");
-        this.handle(new H2Exchange(stream as http2.ServerHttp2Stream, headOfStream(headers, stream.endAfterHeaders), remote, this.h2Sessions.get(session as http2.ServerHttp2Session)));
-      });
-    }
-    this.h2.emit("connection", socket);
+    const remote = (socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+    const conn = new H2Connection(
+      {
+        write: (data) => socket.write(data),
+        end: () => socket.end(),
+        destroy: () => socket.destroy(),
+      },
+      {
+        onStream: (stream) => this.handle(stream),
+        onRejected: (status, reason, addr) => this.rejected(status, reason, addr),
+        remoteAddress: remote,
+        tls: tlsConnectionOf(socket),
+      },
+    );
+    this.h2Connections.add(conn);
+    // Idle connections (no stream open) close after the entrypoint's idleTimeout, with a GOAWAY.
+    socket.setTimeout(this.idleTimeoutSec() * 1000);
+    socket.on("data", (chunk: Buffer) => conn.onData(chunk));
+    socket.on("drain", () => conn.drained());
+    socket.on("timeout", () => conn.idle());
+    socket.on("close", () => {
+      this.h2Connections.delete(conn);
+      conn.closedByPeer();
+    });
+    // "close" follows every error.
+    socket.on("error", () => {});
   }
 
   /** Stop accepting; wait for in-flight requests unless `force`. */
@@ -93,7 +106,7 @@ export class RawEntryPoint extends EntryPointBase {
     if (!listener) return;
     listener.stop(force);
     // HTTP/2 clients get a GOAWAY: no new streams, the open ones finish.
-    for (const s of this.h2Sessions.keys()) force ? s.destroy() : s.close();
+    for (const c of this.h2Connections) force ? c.destroy() : c.shutdown();
     // Bounded by the caller (graceTimeOut), which then calls stop(true).
     while (!force && this.inFlight > 0) await Bun.sleep(20);
     if (!force) listener.stop(true);
