@@ -236,4 +236,53 @@ describe("HTTP/2 connection", () => {
     expect(quiet.out().map((f) => f.type)).toEqual([FrameType.GOAWAY]);
     expect(quiet.ended).toBe(true);
   });
+
+  test("a PING flood from a client that does not read its answers closes the connection", () => {
+    const writes: Buffer[] = [];
+    let ended = false;
+    // A transport whose buffer is full from the first write on: the client is not reading.
+    const conn = new H2Connection({ write: (d) => (writes.push(Buffer.from(d)), false), end: () => (ended = true), destroy: () => {} }, { onStream: () => {}, remoteAddress: "x" });
+    conn.onData(Buffer.concat([PREFACE, settingsFrame([])]));
+    const pings = Array.from({ length: 1200 }, () => frame(FrameType.PING, 0, 0, Buffer.alloc(8)));
+    conn.onData(Buffer.concat(pings));
+    const goaway = parseFrames(Buffer.concat(writes)).find((f) => f.type === FrameType.GOAWAY);
+    expect(goaway?.payload.readUInt32BE(4)).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+    expect(ended).toBe(true);
+  });
+
+  test("padded HEADERS with priority, padded DATA, and request trailers", () => {
+    const c = setup();
+    c.out();
+    const block = encodeFieldBlock(null, [[":method", "POST"], [":scheme", "https"], [":path", "/p"], [":authority", "a"]]);
+    // Pad length 3, then 5 octets of priority, the block, 3 octets of padding.
+    const padded = Buffer.concat([Buffer.from([3]), Buffer.from([0, 0, 0, 0, 16]), block, Buffer.alloc(3)]);
+    c.send(frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.PADDED | Flag.PRIORITY, 1, padded));
+    const s = c.streams[0];
+    expect([s.head.path, s.head.body]).toEqual(["/p", "chunked"]);
+    const got: string[] = [];
+    let trailers: unknown = undefined;
+    s.readBody((chunk) => got.push(Buffer.from(chunk).toString()), (t) => (trailers = t));
+    c.send(frame(FrameType.DATA, Flag.PADDED, 1, Buffer.concat([Buffer.from([2]), Buffer.from("body"), Buffer.alloc(2)])));
+    c.send(headers(1, encodeFieldBlock(null, [["x-checksum", "abc"]])));
+    expect(got).toEqual(["body"]);
+    expect(trailers).toEqual([["x-checksum", "abc"]]);
+  });
+
+  test("a response head above the frame size goes out as HEADERS + CONTINUATION", async () => {
+    const c = setup();
+    c.out();
+    c.send(headers(1, GET()));
+    const big = "x".repeat(20_000);
+    c.streams[0].writeHead(200, "OK", [["x-big", big]]);
+    c.streams[0].end();
+    await tick();
+    const out = c.out();
+    expect(out.map((f) => [f.type, f.flags & Flag.END_HEADERS])).toEqual([
+      [FrameType.HEADERS, 0],
+      [FrameType.CONTINUATION, Flag.END_HEADERS],
+      [FrameType.DATA, 0],
+    ]);
+    expect(out[2].flags & Flag.END_STREAM).toBe(Flag.END_STREAM);
+    expect(c.fields({ ...out[0], payload: Buffer.concat([out[0].payload, out[1].payload]) })).toEqual([[":status", "200"], ["x-big", big]]);
+  });
 });

@@ -52,6 +52,8 @@ const MAX_FRAME = DEFAULT_MAX_FRAME_SIZE;
 /** Client resets tolerated per window before the connection is refused (rapid-reset attacks, CVE-2023-44487). */
 const RESET_LIMIT = 1000;
 const RESET_WINDOW_MS = 10_000;
+/** Control answers (PING and SETTINGS acks, resets) queued while the client is not reading (floods: CVE-2019-9512/9514/9515). */
+const BLOCKED_CONTROL_LIMIT = 1000;
 const EMPTY = new Uint8Array(0);
 
 interface HeaderBlock {
@@ -92,6 +94,7 @@ export class H2Connection implements StreamOwner {
   private closed = false;
   private resets = 0;
   private resetWindowStart = 0;
+  private controlWhileBlocked = 0;
 
   constructor(
     private readonly transport: H2Transport,
@@ -141,6 +144,7 @@ export class H2Connection implements StreamOwner {
 
   drained(): void {
     this.socketBlocked = false;
+    this.controlWhileBlocked = 0;
     for (const s of this.streams.values()) {
       if (s.wantsDrain && !s.pending) {
         s.wantsDrain = false;
@@ -235,7 +239,10 @@ export class H2Connection implements StreamOwner {
       case FrameType.PING:
         if (streamId !== 0) throw new H2Error(ErrorCode.PROTOCOL_ERROR, "PING on a stream");
         if (payload.length !== 8) throw new H2Error(ErrorCode.FRAME_SIZE_ERROR, "PING size");
-        if (!(flags & Flag.ACK)) this.queueFrame(FrameType.PING, Flag.ACK, 0, payload);
+        if (!(flags & Flag.ACK)) {
+          this.countControl();
+          this.queueFrame(FrameType.PING, Flag.ACK, 0, payload);
+        }
         return;
       case FrameType.GOAWAY:
         if (streamId !== 0) throw new H2Error(ErrorCode.PROTOCOL_ERROR, "GOAWAY on a stream");
@@ -337,6 +344,7 @@ export class H2Connection implements StreamOwner {
     }
     this.lastStreamId = streamId;
     if (this.goingAway || this.streams.size >= this.maxStreams) {
+      this.countControl();
       this.queue(rstStreamFrame(streamId, ErrorCode.REFUSED_STREAM));
       return;
     }
@@ -407,6 +415,7 @@ export class H2Connection implements StreamOwner {
       }
       // HEADER_TABLE_SIZE: our encoder never indexes. The rest do not concern a server.
     }
+    this.countControl();
     this.queueFrame(FrameType.SETTINGS, Flag.ACK, 0, EMPTY);
     this.resume();
   }
@@ -551,6 +560,13 @@ export class H2Connection implements StreamOwner {
     this.streams.delete(stream.id);
     this.blocked.delete(stream);
     if (this.goingAway && this.streams.size === 0) queueMicrotask(() => this.close());
+  }
+
+  /** A client that makes us answer without reading the answers is flooding: refuse it. */
+  private countControl(): void {
+    if (this.socketBlocked && ++this.controlWhileBlocked > BLOCKED_CONTROL_LIMIT) {
+      throw new H2Error(ErrorCode.ENHANCE_YOUR_CALM, "control frames flood while not reading");
+    }
   }
 
   // --- errors ---
