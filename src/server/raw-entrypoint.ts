@@ -32,6 +32,7 @@ const MAX_IDLE_SECONDS = 255;
 export class RawEntryPoint extends EntryPointBase {
   private listener: TCPSocketListener<Connection> | RawTlsListener | null = null;
   private readonly h2Connections = new Set<H2Connection>();
+  private h2Sweep: ReturnType<typeof setInterval> | null = null;
 
   constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, tls?: TlsListenerSpec) {
     super(name, config, tls);
@@ -84,9 +85,12 @@ export class RawEntryPoint extends EntryPointBase {
         onRejected: (status, reason, addr) => this.rejected(status, reason, addr),
         remoteAddress: remote,
         tls: tlsConnectionOf(socket),
+        maxConcurrentStreams: this.config.http2.maxConcurrentStreams,
+        headerTableSize: this.config.http2.maxDecoderHeaderTableSize,
       },
     );
     this.h2Connections.add(conn);
+    this.ensureH2Sweep();
     // Idle connections (no stream open) close after the entrypoint's idleTimeout, with a GOAWAY.
     socket.setTimeout(this.idleTimeoutSec() * 1000);
     socket.on("data", (chunk: Buffer) => conn.onData(chunk));
@@ -100,11 +104,25 @@ export class RawEntryPoint extends EntryPointBase {
     socket.on("error", () => {});
   }
 
+  /** readTimeout and writeTimeout for HTTP/2 streams: one interval for all connections, as TimeoutSweep does for HTTP/1.1. */
+  private ensureH2Sweep(): void {
+    const { readTimeoutMs, writeTimeoutMs } = this.config.transport.respondingTimeouts;
+    if (this.h2Sweep || (readTimeoutMs <= 0 && writeTimeoutMs <= 0)) return;
+    const shortest = Math.min(readTimeoutMs || Infinity, writeTimeoutMs || Infinity);
+    this.h2Sweep = setInterval(() => {
+      const now = performance.now();
+      for (const c of this.h2Connections) c.sweep(now, readTimeoutMs, writeTimeoutMs);
+    }, Math.max(50, Math.min(1000, shortest / 4)));
+    this.h2Sweep.unref();
+  }
+
   /** Stop accepting; wait for in-flight requests unless `force`. */
   async stop(force = false): Promise<void> {
     const listener = this.listener;
     if (!listener) return;
     listener.stop(force);
+    if (this.h2Sweep) clearInterval(this.h2Sweep);
+    this.h2Sweep = null;
     // HTTP/2 clients get a GOAWAY: no new streams, the open ones finish.
     for (const c of this.h2Connections) force ? c.destroy() : c.shutdown();
     // Bounded by the caller (graceTimeOut), which then calls stop(true).

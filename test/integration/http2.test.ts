@@ -38,6 +38,8 @@ beforeAll(async () => {
   const cert = ca.leaf(["h2.test"]);
   sluice = await startSluice({
     entryPoints: ["websecure", "traefik"],
+    // Traefik's entry point options for HTTP/2, and a readTimeout that stalled uploads run into.
+    entryPointExtra: "http2:\n  maxConcurrentStreams: 64\ntransport:\n  respondingTimeouts:\n    readTimeout: 1s",
     files: {
       "h2.yml": `
 http:
@@ -97,6 +99,8 @@ describe("HTTP/2 (our server) with independent clients", () => {
   test("100 concurrent streams on one connection all answer", async () => {
     const session = connect();
     try {
+      // Past the announced 64, a client that knows our SETTINGS queues its streams.
+      for (let i = 0; i < 100 && session.remoteSettings?.maxConcurrentStreams !== 64; i++) await Bun.sleep(20);
       const results = await Promise.all(Array.from({ length: 100 }, (_, i) => request(session, `/s${i}`)));
       results.forEach((r, i) => expect([r.status, r.text]).toEqual([200, `hello /s${i} https`]));
     } finally {
@@ -124,6 +128,30 @@ describe("HTTP/2 (our server) with independent clients", () => {
       expect([r.status, r.bytes, r.sha1]).toEqual([200, 16 * MiB, new Bun.CryptoHasher("sha1").update(pattern(16 * MiB)).digest("hex")]);
       // The connection is still good after the cancel.
       expect((await request(session, "/after")).text).toBe("hello /after https");
+    } finally {
+      session.close();
+    }
+  });
+
+  test("entryPoints.http2.maxConcurrentStreams reaches the client; readTimeout resets a stalled upload", async () => {
+    const session = connect();
+    try {
+      // Bun's client may report its defaults first: wait (bounded) for ours.
+      for (let i = 0; i < 100 && session.remoteSettings?.maxConcurrentStreams !== 64; i++) await Bun.sleep(20);
+      expect(session.remoteSettings.maxConcurrentStreams).toBe(64);
+      const stalled = session.request({ ":method": "POST", ":path": "/count", ":authority": "h2.test" });
+      stalled.write(Buffer.alloc(1000));
+      const started = performance.now();
+      const code = await new Promise<number>((resolve) => {
+        stalled.on("close", () => resolve(stalled.rstCode ?? -1));
+        stalled.on("error", () => {});
+      });
+      const waited = performance.now() - started;
+      expect(code).toBe(http2.constants.NGHTTP2_CANCEL);
+      expect(waited).toBeGreaterThan(700);
+      expect(waited).toBeLessThan(3000);
+      // Other streams on the connection are not affected.
+      expect((await request(session, "/later")).text).toBe("hello /later https");
     } finally {
       session.close();
     }

@@ -17,6 +17,7 @@ describe("defaults", () => {
         lifeCycle: { requestAcceptGraceTimeoutMs: 0, graceTimeOutMs: 10_000 },
       },
       http: { middlewares: [] },
+      http2: { maxConcurrentStreams: 250, maxDecoderHeaderTableSize: 4096, maxEncoderHeaderTableSize: 4096 },
     });
     expect(config.providers).toEqual({ providersThrottleDurationMs: 2000 });
     expect(config.log).toEqual({ level: "ERROR", format: "common" });

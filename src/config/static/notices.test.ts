@@ -11,6 +11,8 @@ describe("unsupportedNotices", () => {
     { name: "ACME", args: ["--certificatesresolvers.le.acme.tlschallenge=true"], want: [] },
     { name: "api", args: ["--api"], want: [/^api: /] },
     { name: "entry point TLS (served)", args: ["--entrypoints.websecure.address=:443", "--entrypoints.websecure.http.tls=true"], want: [] },
+    { name: "timeouts on a TLS entry point (enforced)", args: ["--entrypoints.websecure.address=:443", "--entrypoints.websecure.http.tls=true", "--entrypoints.websecure.transport.respondingtimeouts.readtimeout=5s"], want: [] },
+    { name: "http2 options (served)", args: ["--entrypoints.websecure.address=:443", "--entrypoints.websecure.http2.maxconcurrentstreams=50"], want: [] },
     { name: "PROXY protocol", args: ["--entrypoints.web.address=:80", "--entrypoints.web.proxyprotocol.trustedips=10.0.0.0/8"], want: [/^entryPoints\.web\.proxyProtocol: /] },
   ];
   test.each(cases)("$name", ({ args, want }) => {

@@ -15,9 +15,9 @@ export function unsupportedNotices(config: StaticConfig): string[] {
   for (const [name, ep] of Object.entries(config.entryPoints)) {
     const rt = ep.transport.respondingTimeouts;
     for (const [key, ms] of [["readTimeout", rt.readTimeoutMs], ["writeTimeout", rt.writeTimeoutMs]] as const) {
-      // Bun.serve (SLUICE_FRONT=serve, and TLS entrypoints) has only an idle timer.
-      if (ms > 0 && (process.env.SLUICE_FRONT === "serve" || ep.http.tls)) {
-        out.push(`entryPoints.${name}.transport.respondingTimeouts.${key} is not enforced on ${ep.http.tls ? "TLS entrypoints" : "SLUICE_FRONT=serve"} (Bun.serve has only idleTimeout)`);
+      // Bun.serve (SLUICE_FRONT=serve) has only an idle timer; the raw front enforces both, over TLS and HTTP/2 too.
+      if (ms > 0 && process.env.SLUICE_FRONT === "serve") {
+        out.push(`entryPoints.${name}.transport.respondingTimeouts.${key} is not enforced with SLUICE_FRONT=serve (Bun.serve has only idleTimeout)`);
       }
     }
     if (ep.proxyProtocol) out.push(`entryPoints.${name}.proxyProtocol: the PROXY protocol is not available in Sluice yet`);

@@ -58,7 +58,11 @@ const entryPoint = section(
       },
       { always: true },
     ),
-    http2: unsupported(),
+    // Traefik's defaults. Our response encoder never indexes, so maxEncoderHeaderTableSize only bounds what it already does.
+    http2: section(
+      { maxConcurrentStreams: int(250), maxDecoderHeaderTableSize: int(4096), maxEncoderHeaderTableSize: int(4096) },
+      { always: true },
+    ),
     http3: unsupported("HTTP/3 is not supported"),
     udp: unsupported("UDP entry points are not supported"),
     asDefault: bool(),

@@ -35,6 +35,7 @@ export interface EntryPointConfig {
     middlewares: string[];
     tls?: { options?: string; certResolver?: string; domains?: { main: string; sans?: string[] }[] };
   };
+  http2: { maxConcurrentStreams: number; maxDecoderHeaderTableSize: number; maxEncoderHeaderTableSize: number };
   asDefault?: boolean;
 }
 

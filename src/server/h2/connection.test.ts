@@ -285,4 +285,25 @@ describe("HTTP/2 connection", () => {
     expect(out[2].flags & Flag.END_STREAM).toBe(Flag.END_STREAM);
     expect(c.fields({ ...out[0], payload: Buffer.concat([out[0].payload, out[1].payload]) })).toEqual([[":status", "200"], ["x-big", big]]);
   });
+
+  test("readTimeout and writeTimeout per stream: the late stream is reset and its exchange aborted", async () => {
+    const c = setup({ maxConcurrentStreams: 7 });
+    const settings = c.out()[0];
+    expect(settings.payload.subarray(0, 6)).toEqual(Buffer.from([0, Setting.MAX_CONCURRENT_STREAMS, 0, 0, 0, 7]));
+    // 1: its body never ends (read timeout); 3 and 5: requests done, responses never end (write timeout).
+    c.send(headers(1, GET(), Flag.END_HEADERS), headers(3, GET()), headers(5, GET()));
+    const why: string[] = [];
+    for (const s of c.streams) s.onAbort = (r) => why.push(`${s.id} ${r}`);
+    const opened = c.streams[0].openedAt;
+    c.conn.sweep(opened + 500, 1000, 2000);
+    expect(why).toEqual([]);
+    c.conn.sweep(opened + 1500, 1000, 2000);
+    c.conn.sweep(opened + 2500, 1000, 0);
+    expect(why).toEqual(["1 request read timeout"]);
+    c.conn.sweep(opened + 2500, 1000, 2000);
+    expect(why).toEqual(["1 request read timeout", "3 response write timeout", "5 response write timeout"]);
+    await tick();
+    const resets = c.out().filter((f) => f.type === FrameType.RST_STREAM);
+    expect(resets.map((f) => [f.stream, f.payload.readUInt32BE(0)])).toEqual([[1, ErrorCode.CANCEL], [3, ErrorCode.CANCEL], [5, ErrorCode.CANCEL]]);
+  });
 });

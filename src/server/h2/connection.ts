@@ -42,6 +42,8 @@ export interface H2Options {
   maxConcurrentStreams?: number;
   /** Decoded request header list limit (name + value + 32 per field). */
   maxHeaderListSize?: number;
+  /** SETTINGS_HEADER_TABLE_SIZE: how large a table the client's encoder may use (Traefik's maxDecoderHeaderTableSize). */
+  headerTableSize?: number;
 }
 
 /** Each stream may send this much before we return window. */
@@ -65,7 +67,7 @@ interface HeaderBlock {
 
 export class H2Connection implements StreamOwner {
   private readonly streams = new Map<number, H2Stream>();
-  private readonly decoder = new HpackDecoder(4096);
+  private readonly decoder: HpackDecoder;
   private readonly maxStreams: number;
   private readonly maxHeaderList: number;
   private buffered: Uint8Array | null = null;
@@ -102,8 +104,11 @@ export class H2Connection implements StreamOwner {
   ) {
     this.maxStreams = opts.maxConcurrentStreams ?? 128;
     this.maxHeaderList = opts.maxHeaderListSize ?? 64 * 1024;
+    const tableSize = opts.headerTableSize ?? 4096;
+    this.decoder = new HpackDecoder(tableSize);
     this.queue(
       settingsFrame([
+        ...(tableSize !== 4096 ? [[Setting.HEADER_TABLE_SIZE, tableSize] as [number, number]] : []),
         [Setting.MAX_CONCURRENT_STREAMS, this.maxStreams],
         [Setting.INITIAL_WINDOW_SIZE, STREAM_WINDOW],
         [Setting.MAX_HEADER_LIST_SIZE, this.maxHeaderList],
@@ -159,6 +164,23 @@ export class H2Connection implements StreamOwner {
     this.closed = true;
     for (const s of this.streams.values()) s.abort("client closed the connection");
     this.streams.clear();
+  }
+
+  /**
+   * readTimeout and writeTimeout per stream, as Go's HTTP/2 server applies
+   * them (Traefik): the request must have arrived whole, and the response
+   * been sent, that long after the stream opened; past it the stream is reset.
+   */
+  sweep(now: number, readTimeoutMs: number, writeTimeoutMs: number): void {
+    for (const s of this.streams.values()) {
+      let why = "";
+      if (readTimeoutMs > 0 && !s.remoteEnded && now - s.openedAt > readTimeoutMs) why = "request read timeout";
+      else if (writeTimeoutMs > 0 && !s.localEnded && now - s.openedAt > writeTimeoutMs) why = "response write timeout";
+      if (!why) continue;
+      this.forget(s);
+      this.queue(rstStreamFrame(s.id, ErrorCode.CANCEL));
+      s.abort(why);
+    }
   }
 
   /** The socket idled out: close when no stream is open. */
