@@ -23,3 +23,20 @@ describe("unsupportedNotices", () => {
     want.forEach((re, i) => expect(notices[i]).toMatch(re));
   });
 });
+
+describe("unsupportedNotices on SLUICE_FRONT=serve", () => {
+  test("timeouts and http2 options are said not to apply there", () => {
+    const saved = process.env.SLUICE_FRONT;
+    process.env.SLUICE_FRONT = "serve";
+    try {
+      const { config } = loadStaticConfig(["--entrypoints.websecure.address=:443", "--entrypoints.websecure.http2.maxconcurrentstreams=50", "--entrypoints.websecure.transport.respondingtimeouts.readtimeout=5s"], {});
+      const notices = unsupportedNotices(config);
+      expect(notices).toHaveLength(2);
+      expect(notices[0]).toMatch(/^entryPoints\.websecure\.transport\.respondingTimeouts\.readTimeout is not enforced with SLUICE_FRONT=serve/);
+      expect(notices[1]).toMatch(/^entryPoints\.websecure\.http2 is not applied with SLUICE_FRONT=serve/);
+    } finally {
+      if (saved === undefined) delete process.env.SLUICE_FRONT;
+      else process.env.SLUICE_FRONT = saved;
+    }
+  });
+});
