@@ -34,6 +34,8 @@ export class Metrics {
   private readonly epCache = new Map<string, RequestBundle>();
   private readonly routerCache = new Map<string, RequestBundle>();
   private readonly svcCache = new Map<string, RequestBundle>();
+  /** Open-connection series by entrypoint, router, service, method and protocol. */
+  private readonly openCache = new Map<string, ScalarSeries[]>();
 
   constructor(cfg: PrometheusConfig) {
     const buckets = cfg.buckets?.length ? [...cfg.buckets].sort((a, b) => a - b) : DEFAULT_BUCKETS;
@@ -124,12 +126,7 @@ export class Metrics {
     method: string,
     route?: { router?: string; service?: string },
   ): () => void {
-    const f = this.f;
-    const m = methodLabel(method);
-    const touched: ScalarSeries[] = [f.openConns.child([entryPoint, protocol])];
-    if (f.epOpen) touched.push(f.epOpen.child([m, protocol, entryPoint]));
-    if (f.routerOpen && route?.router) touched.push(f.routerOpen.child([m, protocol, route.router, route.service ?? ""]));
-    if (f.svcOpen && route?.service) touched.push(f.svcOpen.child([m, protocol, route.service]));
+    const touched = this.openSeries(entryPoint, protocol, methodLabel(method), route?.router, route?.service);
     for (const s of touched) s.value++;
     let open = true;
     return () => {
@@ -137,6 +134,37 @@ export class Metrics {
       open = false;
       for (const s of touched) s.value--;
     };
+  }
+
+  /**
+   * A routed request is in flight (a WebSocket for as long as it is open):
+   * the open-connection gauges count it until requestClosed(the result).
+   * The series arrays are cached by label values: no allocation per request.
+   */
+  requestOpened(ctx: RequestContext): ScalarSeries[] {
+    const method = methodLabel(ctx.method);
+    const proto = protocolLabel(ctx.requestHeaderList ?? ctx.requestHeaders);
+    const key = ctx.entryPoint + SEP + (ctx.routerName ?? "") + SEP + (ctx.serviceName ?? "") + SEP + method + SEP + proto;
+    let series = this.openCache.get(key);
+    if (!series) {
+      series = this.openSeries(ctx.entryPoint, proto, method, ctx.routerName, ctx.serviceName);
+      this.openCache.set(key, series);
+    }
+    for (const s of series) s.value++;
+    return series;
+  }
+
+  requestClosed(series: ScalarSeries[]): void {
+    for (const s of series) s.value--;
+  }
+
+  private openSeries(entryPoint: string, protocol: string, method: string, router?: string, service?: string): ScalarSeries[] {
+    const f = this.f;
+    const touched: ScalarSeries[] = [f.openConns.child([entryPoint, protocol])];
+    if (f.epOpen) touched.push(f.epOpen.child([method, protocol, entryPoint]));
+    if (f.routerOpen && router) touched.push(f.routerOpen.child([method, protocol, router, service ?? ""]));
+    if (f.svcOpen && service) touched.push(f.svcOpen.child([method, protocol, service]));
+    return touched;
   }
 
   /** One configuration reload attempt, as Traefik counts them. */
@@ -180,6 +208,7 @@ export class Metrics {
     }
     for (const [k, b] of this.svcCache) if (b.service === service) this.svcCache.delete(k);
     for (const [k, b] of this.routerCache) if (b.service === service) this.routerCache.delete(k);
+    this.openCache.clear();
   }
 
   /** Forgets every series of a router that left the configuration. */
@@ -189,6 +218,7 @@ export class Metrics {
       fam?.removeWhere("router", router);
     }
     for (const [k, b] of this.routerCache) if (b.owner === router) this.routerCache.delete(k);
+    this.openCache.clear();
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

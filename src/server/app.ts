@@ -6,6 +6,7 @@ import type { StaticConfig } from "../config/static/types.ts";
 import { AccessLog } from "../observability/access-log.ts";
 import type { Logger } from "../observability/logger.ts";
 import { Metrics } from "../observability/metrics.ts";
+import type { ScalarSeries } from "../observability/metric-families.ts";
 import { FileProvider } from "../providers/file/index.ts";
 import { ConfigWatcher } from "../providers/watcher.ts";
 import { locateDiagnostics } from "../config/dynamic/locate.ts";
@@ -83,7 +84,11 @@ export class SluiceApp {
     const file = config.providers.file;
     this.fileProvider = file ? new FileProvider({ filename: file.filename, directory: file.directory, watch: file.watch }) : null;
     const observer = {
+      started: (ctx: RequestContext) => {
+        if (this.metrics) ctx.openMetrics = this.metrics.requestOpened(ctx);
+      },
       finished: (ctx: RequestContext) => {
+        if (ctx.openMetrics) this.metrics?.requestClosed(ctx.openMetrics as ScalarSeries[]);
         this.metrics?.observeRequest(ctx, ctx.tls);
         this.accessLog?.log(ctx, ctx.tls);
       },

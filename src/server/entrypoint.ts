@@ -140,6 +140,7 @@ export class EntryPoint extends EntryPointBase {
     if (!route) return observeResponse(notFound(ctx), ctx, done);
     ctx.routerName = route.name;
     ctx.serviceName = route.value.serviceName;
+    this.deps.observer.started?.(ctx);
     let result: Response | Promise<Response> | undefined;
     try {
       result = route.value.handler(req, ctx, conn);

@@ -2,6 +2,8 @@ import type { RequestContext } from "./request-context.ts";
 
 /** Whoever wants to hear about finished requests: access log, metrics. */
 export interface RequestObserver {
+  /** A request was routed and goes to its handler (not called for requests answered before routing). */
+  started?(ctx: RequestContext): void;
   /** Called once per request when its response has been fully sent, or abandoned. */
   finished(ctx: RequestContext): void;
 }

@@ -181,6 +181,7 @@ export class RawEntryPoint extends EntryPointBase {
     }
     ctx.routerName = route.name;
     ctx.serviceName = route.value.serviceName;
+    this.deps.observer.started?.(ctx);
     const conn: ConnInfo = {
       clientIp: ex.remoteAddress,
       clientPort: 0,

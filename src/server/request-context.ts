@@ -43,5 +43,7 @@ export interface RequestContext {
   streamedResponse?: boolean;
   /** Set when Sluice answered itself (no route, bad gateway...), for logs. */
   error?: string;
+  /** What the observer's started() opened (the open-connection gauges), for finished() to close. */
+  openMetrics?: unknown;
 }
 

@@ -191,3 +191,21 @@ describe("own answers are logged and counted", () => {
     expect(sluice.output()).toContain('"GET /missing-route HTTP/1.1" 404');
   });
 });
+
+describe("open connections", () => {
+  test("a request in flight shows in the open-connection gauges until it ends", async () => {
+    const gauge = async () => {
+      const text = await (await fetch(sluice.url("traefik", "/metrics"))).text();
+      const m = /sluice_open_connections\{entrypoint="web",protocol="http"\} (\d+)/.exec(text);
+      const svc = /sluice_service_open_connections\{method="GET",protocol="http",service="slow@file"\} (\d+)/.exec(text);
+      return [Number(m?.[1] ?? -1), Number(svc?.[1] ?? -1)];
+    };
+    const pending = req("slow.test", "/?ms=800");
+    // The request reaches Sluice within a few ms; poll (bounded) until it counts.
+    let during = await gauge();
+    for (let i = 0; i < 30 && during[1] < 1; i++) during = await gauge(), await Bun.sleep(10);
+    expect(during).toEqual([1, 1]);
+    expect(await (await pending).text()).toBe("slow but alive");
+    expect(await gauge()).toEqual([0, 0]);
+  });
+});
