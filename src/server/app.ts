@@ -69,7 +69,9 @@ export class SluiceApp {
   ) {
     const prom = config.metrics?.prometheus;
     this.metrics = prom ? new Metrics(prom) : null;
+    // A log file is reopened on SIGUSR1, as Traefik does, so logrotate can move it away.
     this.accessLog = config.accessLog ? new AccessLog(config.accessLog) : null;
+    if (config.accessLog?.filePath) this.accessLog!.reopenOnSignal("SIGUSR1");
     this.services = new ServiceRegistry(
       makeClient,
       {

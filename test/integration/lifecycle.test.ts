@@ -77,3 +77,29 @@ test("graceTimeOut bounds a request that would take too long", async () => {
   expect((await slow).body).not.toBe("A slow done");
   expect(s.output()).toContain("still running after graceTimeOut");
 }, 15_000);
+
+test("SIGUSR1 reopens the access log file (logrotate moves it, the next lines go to a new file)", async () => {
+  backend = startNamedBackend("A", () => {});
+  const dir = (await import("node:fs")).mkdtempSync(`${(await import("node:os")).tmpdir()}/sluice-rotate-`);
+  const file = `${dir}/access.log`;
+  sluice = await startSluice({
+    files: { "a.yml": routesYaml([{ router: "all", prefix: "/", backend: backend.url }]) },
+    staticExtra: `accessLog:\n  filePath: ${file}\n  bufferingSize: 0\n`,
+  });
+  const { existsSync, readFileSync, renameSync, rmSync } = await import("node:fs");
+  const lines = (f: string) => (existsSync(f) ? readFileSync(f, "utf8").split("\n").filter(Boolean) : []);
+  const until = async (ok: () => boolean) => {
+    for (let i = 0; i < 100 && !ok(); i++) await Bun.sleep(20);
+  };
+  expect((await get(sluice.url("web", "/before"))).status).toBe(200);
+  await until(() => lines(file).some((l) => l.includes("/before")));
+  renameSync(file, `${file}.1`);
+  sluice.proc.kill("SIGUSR1");
+  await until(() => existsSync(file));
+  expect((await get(sluice.url("web", "/after"))).status).toBe(200);
+  await until(() => lines(file).some((l) => l.includes("/after")));
+  expect(lines(`${file}.1`).some((l) => l.includes("/before"))).toBe(true);
+  expect(lines(file).some((l) => l.includes("/after"))).toBe(true);
+  expect(lines(`${file}.1`).some((l) => l.includes("/after"))).toBe(false);
+  rmSync(dir, { recursive: true, force: true });
+});
