@@ -76,8 +76,8 @@ export class SluiceApp {
       makeClient,
       {
         onServerUp: (service, url, up) => this.metrics?.serverUp(service, url, up),
-        onHealthLog: (service, url, up) =>
-          this.log[up ? "info" : "warn"](`health check: server ${up ? "up" : "down"}`, { service, url }),
+        onHealthLog: (service, url, up, reason) =>
+          this.log[up ? "info" : "warn"](`health check: server ${up ? "up" : "down"}`, reason ? { service, url, reason } : { service, url }),
       },
       hostname(),
     );

@@ -17,7 +17,7 @@ import { bridgeWebSocket, isWebSocketUpgrade } from "./websocket-bridge.ts";
 
 export interface ServiceHooks {
   onServerUp?: (service: string, url: string, up: boolean) => void;
-  onHealthLog?: (service: string, url: string, up: boolean) => void;
+  onHealthLog?: (service: string, url: string, up: boolean, reason?: string) => void;
   /** Compile only (sluice check): build everything, probe nothing. */
   dryRun?: boolean;
 }
@@ -63,21 +63,24 @@ export class LoadBalancerService implements Service {
     let passive: PassiveHealth | null = null;
     let report: ((server: ServerState) => void) | undefined;
     if (config.healthCheck || config.passiveHealthCheck) {
-      report = (server: ServerState) => {
+      report = (server: ServerState, _changed?: boolean, reason?: string) => {
         const up = server.healthy && !server.passiveDown;
         hooks.onServerUp?.(name, server.url.href, up);
-        hooks.onHealthLog?.(name, server.url.href, up);
+        hooks.onHealthLog?.(name, server.url.href, up, reason);
       };
     }
     this.checker = config.healthCheck
       ? new HealthChecker({ serviceName: name, servers: this.servers, config: config.healthCheck, tls: forward.tls, log: null, onChange: report })
       : null;
     if (!hooks.dryRun) this.checker?.start();
+    // Unusable settings (they fell back to defaults) become config warnings, with the file position.
+    const warnings = [...(this.checker?.warnings ?? [])];
     if (config.passiveHealthCheck) {
       const resolved = resolvePassiveSettings(config.passiveHealthCheck);
-      if (resolved.warnings.length > 0) this.warnings = resolved.warnings;
+      warnings.push(...resolved.warnings);
       passive = new PassiveHealth(resolved.settings, report);
     }
+    if (warnings.length > 0) this.warnings = warnings;
     this.passive = passive;
     this.reportsHealth = this.checker !== null || passive !== null;
     this.latency = strategy === "leasttime";

@@ -56,6 +56,7 @@ describe("ServiceRegistry", () => {
   const warnings: { name: string; services: HttpConfig["services"]; warning: RegExp }[] = [
     { name: "failover over a main without health checks", services: { a: lb("a.test"), b: lb("b.test"), f: { failover: { service: "a", fallback: "b" } } }, warning: /failover never switches/ },
     { name: "healthCheck {} over a child without health checks", services: { a: lb("a.test"), w: { weighted: { services: [{ name: "a" }], healthCheck: {} } } }, warning: /always up/ },
+    { name: "an unusable healthCheck interval (the default is used)", services: { a: lb("a.test", { healthCheck: { path: "/h", interval: "0s" } }) }, warning: /healthCheck\.interval must be above zero/ },
     { name: "a mirror with percent 0", services: { a: lb("a.test"), m: { mirroring: { service: "a", mirrors: [{ name: "a" }] } } }, warning: /receives no traffic/ },
   ];
   for (const c of warnings) {

@@ -107,6 +107,19 @@ describe("HealthChecker", () => {
     expect(logs.some((l) => l.includes("is back up"))).toBe(true);
   });
 
+  test("unhealthyInterval: a server found down is checked at its own pace, a healthy one at interval", async () => {
+    const b = startBackend(500);
+    const { servers } = startChecker([b.url], { interval: "1h", unhealthyInterval: "30ms", timeout: "1s" });
+    await waitFor(() => b.requests.length >= 3);
+    expect(servers[0].healthy).toBe(false);
+    b.status = 200;
+    await waitFor(() => servers[0].healthy);
+    const upAt = b.requests.length;
+    await Bun.sleep(150);
+    // Back up: the next check is an hour away.
+    expect(b.requests.length).toBe(upAt);
+  });
+
   test("checks immediately at start, not only after the first interval", async () => {
     const b = startBackend(503);
     const { servers } = startChecker([b.url], { interval: "1h" });

@@ -11,7 +11,8 @@ export interface HealthCheckerOptions {
   servers: ServerState[];
   config: HealthCheckConfig;
   /** Called only when a server's health flips. */
-  onChange?: (server: ServerState, healthy: boolean) => void;
+  /** `reason`: why an active check found the server down. */
+  onChange?: (server: ServerState, healthy: boolean, reason?: string) => void;
   fetchImpl?: typeof fetch;
   /** For https checks; serverName (SNI) comes from the servers transport, not from `hostname`, as in Go. */
   tls?: { insecureSkipVerify?: boolean; ca?: string[]; serverName?: string };
@@ -38,6 +39,11 @@ export class HealthChecker {
   /** Bumped by start/stop so callbacks of an old run do nothing. */
   private run = 0;
   private running = false;
+
+  /** Settings that were unusable and fell back to defaults (for config diagnostics). */
+  get warnings(): readonly string[] {
+    return this.settings.warnings;
+  }
 
   constructor(private readonly opts: HealthCheckerOptions) {
     this.settings = resolveProbeSettings(opts.config);
@@ -87,12 +93,13 @@ export class HealthChecker {
       slot.server.healthy = healthy;
       const what = healthy ? "is back up" : `is down: ${(outcome as { reason: string }).reason}`;
       this.log(`health check: service "${this.opts.serviceName}" server ${slot.server.url.href} ${what}`);
-      this.opts.onChange?.(slot.server, healthy);
+      this.opts.onChange?.(slot.server, healthy, healthy ? undefined : (outcome as { reason: string }).reason);
     }
     // onChange may have stopped us.
     if (run !== this.run) return;
     // A fixed rhythm from the start of each probe, never two at once per server.
-    const wait = Math.max(0, this.settings.intervalMs - (performance.now() - started));
+    const every = slot.server.healthy ? this.settings.intervalMs : this.settings.unhealthyIntervalMs;
+    const wait = Math.max(0, every - (performance.now() - started));
     const timer = setTimeout(() => void this.check(slot, run), wait);
     timer.unref?.();
     slot.timer = timer;

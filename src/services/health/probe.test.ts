@@ -34,6 +34,10 @@ describe("resolveProbeSettings", () => {
     ["garbage falls back to default", { interval: "soon" }, { intervalMs: DEFAULT_INTERVAL_MS }, 1],
     ["method, status, redirects", { method: "HEAD", status: 204, followRedirects: false }, { method: "HEAD", expectedStatus: 204, followRedirects: false }, 0],
     ["status 0 means any 2xx/3xx", { status: 0 }, { expectedStatus: undefined }, 0],
+    ["unhealthyInterval defaults to interval", { interval: "3s" }, { intervalMs: 3000, unhealthyIntervalMs: 3000 }, 0],
+    ["unhealthyInterval of its own", { interval: "3s", unhealthyInterval: "500ms" }, { intervalMs: 3000, unhealthyIntervalMs: 500 }, 0],
+    ["mode grpc is checked with HTTP, with a warning", { mode: "grpc" }, {}, 1],
+    ["mode http", { mode: "http" }, {}, 0],
   ];
   for (const [name, config, expected, warnings] of table) {
     test(name, () => {

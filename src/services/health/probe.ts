@@ -12,6 +12,7 @@ export const DEFAULT_TIMEOUT_MS = 5_000;
 export interface ProbeSettings {
   intervalMs: number;
   timeoutMs: number;
+  unhealthyIntervalMs: number;
   method: string;
   headers: Record<string, string>;
   hostname?: string;
@@ -40,8 +41,13 @@ export function resolveProbeSettings(config: HealthCheckConfig): ProbeSettings {
     }
     return ms;
   };
+  const intervalMs = duration("interval", config.interval, DEFAULT_INTERVAL_MS);
+  // healthCheck.mode grpc asks the gRPC health protocol; a plain HTTP request is what we can make.
+  if (config.mode && config.mode.toLowerCase() !== "http") warnings.push(`healthCheck.mode ${JSON.stringify(config.mode)} is not supported; checking with HTTP`);
   return {
-    intervalMs: duration("interval", config.interval, DEFAULT_INTERVAL_MS),
+    intervalMs,
+    // Traefik v3: how often servers found down are checked; the interval unless set.
+    unhealthyIntervalMs: duration("unhealthyInterval", config.unhealthyInterval, intervalMs),
     timeoutMs: duration("timeout", config.timeout, DEFAULT_TIMEOUT_MS),
     method: config.method || "GET",
     headers: { ...config.headers },
