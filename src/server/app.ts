@@ -11,6 +11,8 @@ import { FileProvider } from "../providers/file/index.ts";
 import { ConfigWatcher } from "../providers/watcher.ts";
 import { locateDiagnostics } from "../config/dynamic/locate.ts";
 import { ServiceRegistry, type ClientFactory, type RawUpstreamFactory } from "../services/service-registry.ts";
+import { LoadBalancerService } from "../services/load-balancer-service.ts";
+import type { Service } from "../services/service.ts";
 import { RawEntryPoint } from "./raw-entrypoint.ts";
 import { DemoService } from "./demo-service.ts";
 import { redirectionRouters } from "./entrypoint-redirect.ts";
@@ -180,6 +182,7 @@ export class SluiceApp {
     });
     this.generation = gen;
     built.retire();
+    this.forgetRemovedSeries(gen, built.services);
     const located = locateDiagnostics([...built.diagnostics, ...gen.diagnostics], this.watcher?.locators() ?? new Map());
     for (const d of [...providerDiagnostics, ...located]) this.logDiagnostic(d);
     this.log.info("configuration applied", { generation: gen.id, routers: gen.routers.size });
@@ -187,6 +190,26 @@ export class SluiceApp {
     this.acme?.setWanted(gen.tls.wanted);
     this.refreshTls();
     this.onGeneration?.(gen);
+  }
+
+  /** Routers, services and servers the last configuration had, for dropping their metric series when they go. */
+  private seenRouters = new Set<string>();
+  private seenServers = new Map<string, Set<string>>();
+
+  /** A router, service or server gone from the configuration takes its series with it, as in Traefik. */
+  private forgetRemovedSeries(gen: Generation, services: ReadonlyMap<string, Service>): void {
+    const m = this.metrics;
+    if (!m) return;
+    for (const r of this.seenRouters) if (!gen.routers.has(r)) m.removeRouter(r);
+    this.seenRouters = new Set(gen.routers.keys());
+    const servers = new Map<string, Set<string>>();
+    for (const [name, svc] of services) servers.set(name, new Set(svc instanceof LoadBalancerService ? svc.servers.map((s) => s.url.href) : []));
+    for (const [name, urls] of this.seenServers) {
+      const now = servers.get(name);
+      if (!now) m.removeService(name);
+      else for (const u of urls) if (!now.has(u)) m.removeServer(name, u);
+    }
+    this.seenServers = servers;
   }
 
   private logDiagnostic(d: Diagnostic): void {

@@ -26,13 +26,31 @@ afterEach(async () => {
 const one = () => ({ router: "one", prefix: "/one", backend: a.url });
 const two = () => ({ router: "two", prefix: "/two", backend: b.url });
 
-async function start(opts: { watch?: boolean } = {}): Promise<RunningSluice> {
+async function start(opts: { watch?: boolean; staticExtra?: string } = {}): Promise<RunningSluice> {
   sluice = await startSluice({ files: { "a.yml": routesYaml([one()]) }, ...opts });
   expect(await get(sluice.url("web", "/one"))).toEqual({ status: 200, body: "A" });
   return sluice;
 }
 
 describe("reload", () => {
+  test("a router, service or server gone from the configuration takes its metric series with it", async () => {
+    const s = await start({ staticExtra: "metrics:\n  prometheus:\n    entryPoint: traefik\n    addRoutersLabels: true\n" });
+    s.write("b.yml", routesYaml([two()]));
+    expect(await pollUntil(s.url("web", "/two"), 200, "B")).toBe(true);
+    const metrics = async () => (await get(s.url("traefik", "/metrics"))).body;
+    const before = await metrics();
+    expect(before).toContain('service="svc-two@file"');
+    expect(before).toContain('router="two@file"');
+    expect(before).toContain(`sluice_service_server_up{service="svc-two@file",url="${b.url}/"} 1`);
+    rmSync(join(s.dynamicDir, "b.yml"));
+    expect(await pollUntil(s.url("web", "/two"), 404)).toBe(true);
+    const after = await metrics();
+    expect(after).not.toContain('service="svc-two@file"');
+    expect(after).not.toContain('router="two@file"');
+    // What stayed keeps its series.
+    expect(after).toContain('service="svc-one@file"');
+  });
+
   test("an edited file's new route answers", async () => {
     const s = await start();
     expect((await get(s.url("web", "/two"))).status).toBe(404);
