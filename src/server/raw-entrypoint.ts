@@ -84,6 +84,7 @@ export class RawEntryPoint extends EntryPointBase {
         onStream: (stream) => this.handle(stream),
         onRejected: (status, reason, addr) => this.rejected(status, reason, addr),
         remoteAddress: remote,
+        remotePort: socket.remotePort ?? 0,
         tls: tlsConnectionOf(socket),
         maxConcurrentStreams: this.config.http2.maxConcurrentStreams,
         headerTableSize: this.config.http2.maxDecoderHeaderTableSize,
@@ -147,9 +148,9 @@ export class RawEntryPoint extends EntryPointBase {
       startMs: Date.now(),
       startHr: performance.now(),
       entryPoint: this.name,
-      clientAddr: ex.remoteAddress,
+      clientAddr: ex.remoteAddrPort ?? ex.remoteAddress,
       clientHost: ex.remoteAddress,
-      clientPort: 0,
+      clientPort: ex.remotePort ?? 0,
       method: head.method,
       host: head.host,
       path: target.pathAndQuery,
@@ -184,7 +185,7 @@ export class RawEntryPoint extends EntryPointBase {
     this.deps.observer.started?.(ctx);
     const conn: ConnInfo = {
       clientIp: ex.remoteAddress,
-      clientPort: 0,
+      clientPort: ctx.clientPort,
       entryPoint: this.name,
       entryPointPort: this.port,
       scheme: this.scheme,

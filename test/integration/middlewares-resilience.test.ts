@@ -130,6 +130,10 @@ describe("retry", () => {
     expect(res.status).toBe(502);
     const [line] = await accessLines("dead.test", 1);
     expect(line!.RetryAttempts).toBe(2);
+    // The client's address as Traefik logs it: ClientAddr with the port, ClientPort alone.
+    expect(line!.ClientHost).toBe("127.0.0.1");
+    expect(String(line!.ClientAddr)).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
+    expect(String(line!.ClientAddr)).toBe(`127.0.0.1:${line!.ClientPort}`);
   });
 });
 

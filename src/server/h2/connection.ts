@@ -1,5 +1,6 @@
 import type { HeaderList } from "../raw/http1-head.ts";
 import type { TlsConnection } from "../raw/raw-socket.ts";
+import { addrPort } from "../raw/connection.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
@@ -38,6 +39,7 @@ export interface H2Options {
   /** A request refused before routing (malformed, too large), for logs and metrics. */
   onRejected?(status: number, reason: string, remoteAddress: string): void;
   remoteAddress: string;
+  remotePort?: number;
   tls?: TlsConnection;
   maxConcurrentStreams?: number;
   /** Decoded request header list limit (name + value + 32 per field). */
@@ -68,6 +70,8 @@ interface HeaderBlock {
 export class H2Connection implements StreamOwner {
   private readonly streams = new Map<number, H2Stream>();
   private readonly decoder: HpackDecoder;
+  /** "ip:port" of the peer, shared by its streams. */
+  private readonly remoteAddrPort: string;
   private readonly maxStreams: number;
   private readonly maxHeaderList: number;
   private buffered: Uint8Array | null = null;
@@ -104,6 +108,7 @@ export class H2Connection implements StreamOwner {
   ) {
     this.maxStreams = opts.maxConcurrentStreams ?? 128;
     this.maxHeaderList = opts.maxHeaderListSize ?? 64 * 1024;
+    this.remoteAddrPort = addrPort(opts.remoteAddress, opts.remotePort ?? 0);
     const tableSize = opts.headerTableSize ?? 4096;
     this.decoder = new HpackDecoder(tableSize);
     this.queue(
@@ -379,6 +384,8 @@ export class H2Connection implements StreamOwner {
       return this.refuse(streamId, endStream, err.status, err.status === 501 ? "Not Implemented" : "Bad Request", err.message);
     }
     const stream = new H2Stream(streamId, this, head, this.opts.remoteAddress, this.opts.tls, this.peerInitialWindow, STREAM_WINDOW);
+    stream.remotePort = this.opts.remotePort ?? 0;
+    stream.remoteAddrPort = this.remoteAddrPort;
     this.streams.set(streamId, stream);
     if (endStream) stream.endOfRequest(null);
     this.opts.onStream(stream);

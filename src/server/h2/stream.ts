@@ -26,6 +26,8 @@ export class H2Stream implements RawExchange {
   onAbort: ((reason: string) => void) | null = null;
   aborted = false;
   readonly protocol = "HTTP/2.0";
+  remotePort = 0;
+  remoteAddrPort = "";
   /** When the stream opened (performance.now()), for readTimeout and writeTimeout. */
   readonly openedAt = performance.now();
   /** Peer's window for what we send on this stream. */

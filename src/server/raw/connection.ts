@@ -20,6 +20,9 @@ export interface RawExchange {
   /** Set when the request came over TLS. */
   readonly tls?: TlsConnection;
   readonly remoteAddress: string;
+  /** The peer's port, 0 when unknown; and "ip:port" ("[ip]:port" for IPv6) for the access log's ClientAddr. */
+  readonly remotePort?: number;
+  readonly remoteAddrPort?: string;
   /**
    * Starts delivery of the request body (sends 100 Continue when asked for).
    * onChunk may return `true` when it is done with the chunk (its bytes were
@@ -116,6 +119,14 @@ class Exchange implements RawExchange {
 
   constructor(readonly conn: Connection, readonly head: RequestHead, readonly remoteAddress: string) {
     this.writer = new ResponseWriter(conn.out, head.method, head.version, head.keepAlive);
+  }
+
+  get remotePort(): number {
+    return this.conn.remotePort;
+  }
+
+  get remoteAddrPort(): string {
+    return this.conn.remoteAddrPort;
   }
 
   get tls(): TlsConnection | undefined {
@@ -297,6 +308,9 @@ export class Connection {
   closing = false;
   /** The peer's address, read once: the socket's getter builds a new string on every call. */
   readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** "ip:port" for logs, made once per connection. */
+  readonly remoteAddrPort: string;
   /** The client half-closed: answer what it sent, then close. */
   peerEnded = false;
 
@@ -307,6 +321,8 @@ export class Connection {
    */
   constructor(readonly socket: RawSocket, private readonly opts: RawServerOptions, readonly ownsInput = false) {
     this.remoteAddress = socket.remoteAddress;
+    this.remotePort = socket.remotePort ?? 0;
+    this.remoteAddrPort = addrPort(this.remoteAddress, this.remotePort);
     this.out = new SocketOut(socket, () => this.current?.onDrain?.(), ownsInput);
     this.parser = new Http1RequestParser(
       {
@@ -526,4 +542,10 @@ export class TimeoutSweep {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
   }
+}
+
+/** "ip:port", "[ip]:port" for IPv6; the bare address when the port is unknown. */
+export function addrPort(address: string, port: number): string {
+  if (!port) return address;
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }

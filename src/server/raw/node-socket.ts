@@ -77,6 +77,10 @@ export class NodeRawSocket implements RawSocket {
     this.socket.setTimeout(seconds * 1000);
   }
 
+  get remotePort(): number {
+    return this.socket.remotePort ?? 0;
+  }
+
   get remoteAddress(): string {
     const a = this.socket.remoteAddress ?? "";
     return a.startsWith("::ffff:") ? a.slice(7) : a;

@@ -37,6 +37,8 @@ export interface RawSocket {
   /** Inactivity timeout in seconds (0 = none). */
   timeout(seconds: number): void;
   readonly remoteAddress: string;
+  /** The peer's port (0 when unknown). */
+  readonly remotePort?: number;
   /** Set on TLS connections. */
   readonly tls?: TlsConnection;
 }
