@@ -35,7 +35,7 @@ interface BuildPass {
   done: Map<string, Entry | null>;
   building: Set<string>;
   /** Resolved once per serversTransport name (undefined: the global one), shared by its services. */
-  transports: Map<string | undefined, { transport: ResolvedTransport; errors: string[] }>;
+  transports: Map<string | undefined, ReturnType<typeof resolveTransport>>;
   /** One URL object per server URL string, shared by every service that lists it. */
   urls: Map<string, URL>;
 }
@@ -202,8 +202,9 @@ export class ServiceRegistry {
       resolved = resolveTransport(pass.global, dynamicTransport);
       pass.transports.set(transportName, resolved);
     }
-    const { transport, errors } = resolved;
+    const { transport, errors, warnings } = resolved;
     for (const message of errors) pass.diagnostics.push({ severity: "error", path, message });
+    for (const message of warnings) pass.diagnostics.push({ severity: "warning", path, message });
     const key = JSON.stringify([this.transportId(transport.key), lb]);
     const entry = this.reuse(name, key, () =>
       new LoadBalancerService(name, lb, this.forwardFor(transport, lb.passHostHeader ?? true), this.hooks, (url) => sharedUrl(pass.urls, url)),

@@ -20,8 +20,9 @@ export interface ResolvedTransport {
 export function resolveTransport(
   global: GlobalServersTransport,
   dynamic: ServersTransportConfig | undefined,
-): { transport: ResolvedTransport; errors: string[] } {
+): { transport: ResolvedTransport; errors: string[]; warnings: string[] } {
   const errors: string[] = [];
+  const warnings: string[] = [];
   const ft = dynamic?.forwardingTimeouts ?? {};
   const dur = (v: string | number | undefined, fallback: number, name: string): number => {
     if (v === undefined) return fallback;
@@ -50,8 +51,26 @@ export function resolveTransport(
     insecureSkipVerify: dynamic?.insecureSkipVerify ?? global.insecureSkipVerify,
     serverName: dynamic?.serverName,
     ca: ca.length ? ca : undefined,
+    ...clientCertificate(dynamic?.certificates, errors, warnings),
   };
   const maxIdleConnsPerHost = dynamic?.maxIdleConnsPerHost ?? global.maxIdleConnsPerHost;
   const key = JSON.stringify([timeouts, tls, maxIdleConnsPerHost]);
-  return { transport: { timeouts, tls, maxIdleConnsPerHost, key }, errors };
+  return { transport: { timeouts, tls, maxIdleConnsPerHost, key }, errors, warnings };
+}
+
+/**
+ * `certificates`: the client certificate presented to backends that ask for
+ * one. Go picks among several by the CAs the server names; Bun's TLS takes
+ * one, so the first is used and the others are reported.
+ */
+function clientCertificate(list: { certFile: string; keyFile: string }[] | undefined, errors: string[], warnings: string[]): { cert?: string; key?: string } {
+  if (!list?.length) return {};
+  if (list.length > 1) warnings.push(`certificates: ${list.length} given, only the first is presented to backends`);
+  const { certFile, keyFile } = list[0];
+  try {
+    return { cert: readFileSync(certFile, "utf8"), key: readFileSync(keyFile, "utf8") };
+  } catch (e) {
+    errors.push(`certificates[0]: cannot read: ${(e as Error).message}`);
+    return {};
+  }
 }

@@ -2,6 +2,7 @@
 // is probed at start and then every `interval`; one failed probe takes it out
 // of rotation and one success brings it back. Each server has its own loop,
 // so a slow server never delays the verdict on the others.
+import type { UpstreamTlsOptions } from "../upstream/types.ts";
 import type { HealthCheckConfig } from "../../config/dynamic/types.ts";
 import type { ServerState } from "../balancer/server-state.ts";
 import { judgeStatus, probeHeaders, probeTarget, resolveProbeSettings, type ProbeSettings } from "./probe.ts";
@@ -15,7 +16,7 @@ export interface HealthCheckerOptions {
   onChange?: (server: ServerState, healthy: boolean, reason?: string) => void;
   fetchImpl?: typeof fetch;
   /** For https checks; serverName (SNI) comes from the servers transport, not from `hostname`, as in Go. */
-  tls?: { insecureSkipVerify?: boolean; ca?: string[]; serverName?: string };
+  tls?: UpstreamTlsOptions;
   /** Transition and warning lines; console by default, null for silence. */
   log?: ((message: string) => void) | null;
 }
@@ -139,13 +140,14 @@ export class HealthChecker {
     }
   }
 
-  private tlsOptions(target: URL): { rejectUnauthorized: boolean; ca?: string[]; serverName?: string } | undefined {
+  private tlsOptions(target: URL): { rejectUnauthorized: boolean; ca?: string[]; serverName?: string; cert?: string; key?: string } | undefined {
     const tls = this.opts.tls;
     if (target.protocol !== "https:" || !tls) return undefined;
     return {
       rejectUnauthorized: !tls.insecureSkipVerify,
       ...(tls.ca?.length ? { ca: tls.ca } : {}),
       ...(tls.serverName ? { serverName: tls.serverName } : {}),
+      ...(tls.cert ? { cert: tls.cert, key: tls.key } : {}),
     };
   }
 }

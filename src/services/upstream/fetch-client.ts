@@ -60,7 +60,7 @@ export class FetchUpstreamClient implements UpstreamClient {
         signal: ctrl ? ctrl.signal : req.signal,
         tls:
           req.target.protocol === "https:"
-            ? { serverName: t?.serverName || undefined, rejectUnauthorized: !t?.insecureSkipVerify, ca: t?.ca }
+            ? { serverName: t?.serverName || undefined, rejectUnauthorized: !t?.insecureSkipVerify, ca: t?.ca, ...(t?.cert ? { cert: t.cert, key: t.key } : {}) }
             : undefined,
       });
     } catch (err) {

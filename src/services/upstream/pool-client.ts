@@ -84,7 +84,7 @@ export class PooledUpstreamClient implements UpstreamClient {
     if (!https) return { key: `http|${hostname}|${port}`, dial: { hostname, port, tls: false } };
     const t = req.tls ?? NO_TLS;
     const serverName = t.serverName || (IP_LITERAL.test(hostname) ? undefined : hostname);
-    const tls = { serverName, rejectUnauthorized: !t.insecureSkipVerify, ca: t.ca };
+    const tls = { serverName, rejectUnauthorized: !t.insecureSkipVerify, ca: t.ca, ...(t.cert ? { cert: t.cert, key: t.key } : {}) };
     return { key: `https|${hostname}|${port}|${this.tlsKey(t)}`, dial: { hostname, port, tls } };
   }
 
@@ -92,7 +92,7 @@ export class PooledUpstreamClient implements UpstreamClient {
   private tlsKey(t: UpstreamTlsOptions): string {
     let key = this.tlsKeys.get(t);
     if (key === undefined) {
-      key = String(Bun.hash(JSON.stringify([t.serverName ?? "", !!t.insecureSkipVerify, t.ca ?? []])));
+      key = String(Bun.hash(JSON.stringify([t.serverName ?? "", !!t.insecureSkipVerify, t.ca ?? [], t.cert ?? ""])));
       this.tlsKeys.set(t, key);
     }
     return key;

@@ -128,8 +128,9 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
       const t = req.tls ?? {};
       const serverName = t.serverName || (IP_LITERAL.test(hostname) ? undefined : hostname);
       // Requests with different TLS settings must not share sockets.
-      const tlsKey = Bun.hash(JSON.stringify([t.serverName ?? "", !!t.insecureSkipVerify, t.ca ?? []]));
-      origin = { key: `https|${hostname}|${port}|${tlsKey}`, dial: { hostname, port, tls: { serverName, rejectUnauthorized: !t.insecureSkipVerify, ca: t.ca } } };
+      const tlsKey = Bun.hash(JSON.stringify([t.serverName ?? "", !!t.insecureSkipVerify, t.ca ?? [], t.cert ?? ""]));
+      const tls = { serverName, rejectUnauthorized: !t.insecureSkipVerify, ca: t.ca, ...(t.cert ? { cert: t.cert, key: t.key } : {}) };
+      origin = { key: `https|${hostname}|${port}|${tlsKey}`, dial: { hostname, port, tls } };
     }
     this.origins.set(req.target, { tls: req.tls, origin });
     return origin;

@@ -15,6 +15,9 @@ export interface UpstreamTlsOptions {
   insecureSkipVerify?: boolean;
   /** PEM contents (not paths). */
   ca?: string[];
+  /** Client certificate and key (PEM) for backends that ask for one (mTLS). */
+  cert?: string;
+  key?: string;
 }
 
 export interface UpstreamRequest {
