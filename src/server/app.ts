@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { pingHandler } from "../api/ping.ts";
+import type { Handler, RawRouteHandler } from "./handler.ts";
 import { formatDiagnostic, type Diagnostic } from "../config/diagnostic.ts";
 import type { DynamicConfig } from "../config/dynamic/types.ts";
 import type { StaticConfig } from "../config/static/types.ts";
@@ -177,7 +178,7 @@ export class SluiceApp {
       id: ++this.generationId,
       dynamic,
       staticConfig: this.config,
-      services: built.services,
+      services: new Map<string, { handler: Handler; raw?: RawRouteHandler }>([...built.services, ...this.internalServices()]),
       internal: this.internalRouters(),
     });
     this.generation = gen;
@@ -291,6 +292,28 @@ export class SluiceApp {
     });
   }
 
+  /**
+   * `ping@internal` and `prometheus@internal`, as Traefik names them: the
+   * built-in routers use them, and with `manualRouting` users route to them
+   * themselves (own rule, entrypoint, middlewares).
+   */
+  private internalServices(): Map<string, { handler: Handler }> {
+    const out = new Map<string, { handler: Handler }>();
+    const ping = this.config.ping;
+    if (ping) out.set("ping@internal", { handler: pingHandler(() => this.terminating, ping.terminatingStatusCode) });
+    const metrics = this.metrics;
+    if (this.config.metrics?.prometheus && metrics) {
+      out.set("prometheus@internal", {
+        handler: async (_req, ctx) => {
+          const { contentType, body } = await metrics.render();
+          ctx.downstreamStatus = 200;
+          return new Response(body, { headers: { "content-type": contentType } });
+        },
+      });
+    }
+    return out;
+  }
+
   private internalRouters(): InternalRouter[] {
     const redirections = redirectionRouters(this.config);
     for (const e of redirections.errors) this.log.error(e);
@@ -313,30 +336,14 @@ export class SluiceApp {
         });
       }
     }
+    const internal = this.internalServices();
     const ping = this.config.ping;
     if (ping && !ping.manualRouting) {
-      routers.push({
-        name: "ping@internal",
-        entryPoint: ping.entryPoint,
-        rule: "PathPrefix(`/ping`)",
-        priority: 0,
-        handler: pingHandler(() => this.terminating, ping.terminatingStatusCode),
-      });
+      routers.push({ name: "ping@internal", entryPoint: ping.entryPoint, rule: "PathPrefix(`/ping`)", priority: 0, handler: internal.get("ping@internal")!.handler });
     }
     const prom = this.config.metrics?.prometheus;
     if (prom && this.metrics && !prom.manualRouting) {
-      const metrics = this.metrics;
-      routers.push({
-        name: "prometheus@internal",
-        entryPoint: prom.entryPoint,
-        rule: "PathPrefix(`/metrics`)",
-        priority: 0,
-        handler: async (_req, ctx) => {
-          const { contentType, body } = await metrics.render();
-          ctx.downstreamStatus = 200;
-          return new Response(body, { headers: { "content-type": contentType } });
-        },
-      });
+      routers.push({ name: "prometheus@internal", entryPoint: prom.entryPoint, rule: "PathPrefix(`/metrics`)", priority: 0, handler: internal.get("prometheus@internal")!.handler });
     }
     return routers;
   }

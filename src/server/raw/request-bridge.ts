@@ -1,4 +1,5 @@
 import type { RawExchange } from "./connection.ts";
+import { statusText } from "../../middlewares/source/status-text.ts";
 
 // The raw front's slow path: routes whose middlewares (or internal handlers)
 // work on a Request get one, and their Response is written back to the
@@ -54,7 +55,8 @@ export async function writeResponse(ex: RawExchange, res: Response): Promise<num
   for (const [k, v] of res.headers) if (k !== "set-cookie") headers.push([k, v]);
   for (const c of res.headers.getSetCookie()) headers.push(["set-cookie", c]);
   const length = res.headers.get("content-length");
-  ex.writeHead(res.status, res.statusText || "", headers, length !== null ? { contentLength: Number(length) } : {});
+  // A Response made in code usually has no statusText: the status line still wants its reason phrase.
+  ex.writeHead(res.status, res.statusText || statusText(res.status) || "", headers, length !== null ? { contentLength: Number(length) } : {});
   if (!res.body) {
     ex.end();
     return 0;
