@@ -131,6 +131,14 @@ const cases: { name: string; yaml: string; want: Want[] }[] = [
     want: [["warning", 1, 1, "frobnicate", 'unknown key "frobnicate"; it is ignored']],
   },
   {
+    name: "options Sluice does not apply are accepted with a warning, never silently",
+    yaml: "http:\n  serversTransports:\n    t: {peerCertURI: 'spiffe://x', disableHTTP2: true}\ntls:\n  stores:\n    default:\n      defaultGeneratedCert: {resolver: le}\n",
+    want: [
+      ["warning", 3, 9, "http.serversTransports.t.peerCertURI", "peerCertURI is not supported: backend certificates are checked against rootCAs and serverName only"],
+      ["warning", 7, 7, "tls.stores.default.defaultGeneratedCert", "defaultGeneratedCert is not supported yet: the default certificate is defaultCertificate or a generated self-signed one"],
+    ],
+  },
+  {
     name: "tcp and udp are accepted with a warning",
     yaml: "tcp:\n  routers: {}\nudp:\n  services: {}\n",
     want: [

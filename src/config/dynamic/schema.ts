@@ -137,12 +137,14 @@ const serversTransport = section({
   rootCAs: strList,
   certificates: list(certificate),
   maxIdleConnsPerHost: int,
+  // Backends are always spoken to over HTTP/1.1, which is what disableHTTP2 asks for.
   disableHTTP2: bool,
-  peerCertURI: str,
+  peerCertURI: { kind: "unsupported", message: "peerCertURI is not supported: backend certificates are checked against rootCAs and serverName only" },
   forwardingTimeouts: section({
     dialTimeout: duration,
     responseHeaderTimeout: duration,
     idleConnTimeout: duration,
+    // HTTP/2 health pings to backends: there is no HTTP/2 to backends, so nothing to time.
     readIdleTimeout: duration,
     pingTimeout: duration,
   }),
@@ -162,7 +164,10 @@ const tlsOption = section({
 
 const tlsStore = section({
   defaultCertificate: certificate,
-  defaultGeneratedCert: section({ resolver: str, domain: section({ main: str, sans: strList }) }),
+  defaultGeneratedCert: {
+    kind: "unsupported",
+    message: "defaultGeneratedCert is not supported yet: the default certificate is defaultCertificate or a generated self-signed one",
+  },
 });
 
 const TCP_UDP = "tcp/udp routing is not supported by Sluice yet";
