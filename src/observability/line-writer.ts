@@ -27,6 +27,9 @@ export class LineWriter {
   private closed = false;
   /** Lines lost because the output could not keep up or failed. */
   dropped = 0;
+  /** `dropped` when it was last reported, and when. */
+  private reportedDropped = 0;
+  private reportedAt = 0;
 
   constructor(private readonly opts: LineWriterOptions) {
     if (!opts.sink && opts.filePath) this.stream = this.open(opts.filePath);
@@ -71,18 +74,28 @@ export class LineWriter {
       try {
         this.opts.sink(chunk);
       } catch {
-        this.dropped += count;
+        this.lost(count);
       }
       return;
     }
     const out = this.stream ?? process.stdout;
     if (out.writableLength > (this.opts.maxPendingBytes ?? 16 * 1024 * 1024)) {
-      this.dropped += count;
+      this.lost(count);
       return;
     }
     this.lastWrite = new Promise((resolve) => {
       out.write(chunk, () => resolve());
     });
+  }
+
+  /** Counts lost lines and says so in the log, at most every 10 s, so a loss is never silent. */
+  private lost(count: number): void {
+    this.dropped += count;
+    const now = performance.now();
+    if (this.reportedAt !== 0 && now - this.reportedAt < 10_000) return;
+    log.warn("access log: lines dropped, the output is not keeping up", { dropped: this.dropped - this.reportedDropped, total: this.dropped });
+    this.reportedDropped = this.dropped;
+    this.reportedAt = now;
   }
 
   /** Writes out held lines and waits until the output took them. */
