@@ -16,15 +16,17 @@ export const noMetrics: AcmeMetrics = {
 
 /** Registers `<prefix>_acme_orders_total`, `<prefix>_acme_order_failures_total`, `<prefix>_acme_cert_not_after` on `registry`. */
 export function promAcmeMetrics(registry: Registry, prefix = "sluice"): AcmeMetrics {
-  const orders = new Counter({ name: `${prefix}_acme_orders_total`, help: "ACME certificate orders started.", labelNames: ["resolver"], registers: [registry] });
+  // An empty prefix drops it (and its underscore), as for the other families.
+  const named = (n: string) => (prefix ? `${prefix}_${n}` : n);
+  const orders = new Counter({ name: named("acme_orders_total"), help: "ACME certificate orders started.", labelNames: ["resolver"], registers: [registry] });
   const failures = new Counter({
-    name: `${prefix}_acme_order_failures_total`,
+    name: named("acme_order_failures_total"),
     help: "ACME certificate orders that failed.",
     labelNames: ["resolver"],
     registers: [registry],
   });
   const notAfter = new Gauge({
-    name: `${prefix}_acme_cert_not_after`,
+    name: named("acme_cert_not_after"),
     help: "Expiry of each certificate held by an ACME resolver, in seconds since the epoch.",
     labelNames: ["resolver", "cn", "sans"],
     registers: [registry],
