@@ -38,7 +38,7 @@ bench("observeRequest all levels + TLS", N, () => all.observeRequest(ctx, { vers
 
 const epOnly = new Metrics({ ...prom, addServicesLabels: false });
 bench("observeRequest entrypoint only", N, () => epOnly.observeRequest(ctx));
-bench("openConnection + close", N, () => epSvc.openConnection("web", "http", "GET")());
+bench("requestOpened + requestClosed", N, () => epSvc.requestClosed(epSvc.requestOpened(ctx)));
 
 const noop = () => {};
 const clf = new AccessLog({ format: "common", bufferingSize: 1000 }, noop);

@@ -140,22 +140,23 @@ describe("Metrics", () => {
     expect(sample(body, `sluice_service_retries_total{service="api@file"}`)).toBe(2);
   });
 
-  test("open connections go up and come back down once", async () => {
+  test("open connections go up while requests are in flight and come back down", async () => {
     const m = new Metrics(cfg());
-    const close1 = m.openConnection("web", "http", "GET", { service: "api@file" });
-    const close2 = m.openConnection("web", "http", "GET");
+    const first = m.requestOpened(finishedContext());
+    const second = m.requestOpened(finishedContext({ routerName: undefined, serviceName: undefined }));
     let { body } = await m.render();
     expect(sample(body, `sluice_open_connections{entrypoint="web",protocol="http"}`)).toBe(2);
     expect(sample(body, `sluice_entrypoint_open_connections{method="GET",protocol="http",entrypoint="web"}`)).toBe(2);
     expect(sample(body, `sluice_service_open_connections{method="GET",protocol="http",service="api@file"}`)).toBe(1);
-    close1();
-    close1();
+    m.requestClosed(first);
     ({ body } = await m.render());
     expect(sample(body, `sluice_open_connections{entrypoint="web",protocol="http"}`)).toBe(1);
     expect(sample(body, `sluice_service_open_connections{method="GET",protocol="http",service="api@file"}`)).toBe(0);
-    close2();
+    m.requestClosed(second);
     ({ body } = await m.render());
     expect(sample(body, `sluice_open_connections{entrypoint="web",protocol="http"}`)).toBe(0);
+    // The same labels share one cached array of series.
+    expect(m.requestOpened(finishedContext())).toBe(first);
   });
 
   test("config reloads: success and failure counted apart, timestamps in seconds", async () => {

@@ -116,27 +116,6 @@ export class Metrics {
   }
 
   /**
-   * Counts one open connection (or in-flight request) until the returned
-   * function is called; calling it again does nothing. `protocol` goes to
-   * both the v2 families and the v3 open_connections{entrypoint,protocol}.
-   */
-  openConnection(
-    entryPoint: string,
-    protocol: string,
-    method: string,
-    route?: { router?: string; service?: string },
-  ): () => void {
-    const touched = this.openSeries(entryPoint, protocol, methodLabel(method), route?.router, route?.service);
-    for (const s of touched) s.value++;
-    let open = true;
-    return () => {
-      if (!open) return;
-      open = false;
-      for (const s of touched) s.value--;
-    };
-  }
-
-  /**
    * A routed request is in flight (a WebSocket for as long as it is open):
    * the open-connection gauges count it until requestClosed(the result).
    * The series arrays are cached by label values: no allocation per request.

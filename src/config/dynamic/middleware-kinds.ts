@@ -31,8 +31,3 @@ export const MIDDLEWARE_KINDS: readonly string[] = [
   "stripPrefixRegex",
 ];
 
-/** The kind key of a middleware config (its only key once validated). */
-export function middlewareKind(config: Record<string, unknown>): string | undefined {
-  const keys = Object.keys(config);
-  return keys.length === 1 ? keys[0] : undefined;
-}

@@ -2,7 +2,7 @@
 // middlewares and TLS options; services name services and transports;
 // chain and errors middlewares name middlewares and services. Merge uses this
 // to qualify names (`api` -> `api@file`).
-import type { HttpConfig, MiddlewareConfig, RouterConfig, ServiceConfig } from "./types.ts";
+import type { MiddlewareConfig, RouterConfig, ServiceConfig } from "./types.ts";
 
 export type ReferenceKind = "service" | "middleware" | "serversTransport" | "tlsOption";
 export type Rewrite = (name: string, kind: ReferenceKind) => string;
@@ -41,18 +41,6 @@ export function rewriteMiddleware(m: MiddlewareConfig, fn: Rewrite): MiddlewareC
   const errors = asObject(m.errors);
   if (errors && typeof errors.service === "string") out.errors = { ...errors, service: fn(errors.service, "service") };
   return out;
-}
-
-export function rewriteHttp(http: HttpConfig, fn: Rewrite): HttpConfig {
-  const out: HttpConfig = { ...http };
-  if (http.routers) out.routers = mapValues(http.routers, (r) => rewriteRouter(r, fn));
-  if (http.services) out.services = mapValues(http.services, (s) => rewriteService(s, fn));
-  if (http.middlewares) out.middlewares = mapValues(http.middlewares, (m) => rewriteMiddleware(m, fn));
-  return out;
-}
-
-function mapValues<T>(rec: Record<string, T>, fn: (v: T) => T): Record<string, T> {
-  return Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, fn(v)]));
 }
 
 function asObject(v: unknown): Record<string, unknown> | undefined {

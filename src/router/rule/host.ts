@@ -7,11 +7,6 @@ export function stripTrailingDot(host: string): string {
   return host.length > 1 && host.charCodeAt(host.length - 1) === 46 ? host.slice(0, -1) : host;
 }
 
-export function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
 export type HostPattern =
   | { kind: "exact"; host: string }
   | { kind: "wildcard"; suffix: string } // `*.example.com`: suffix "example.com"
