@@ -46,6 +46,8 @@ export class RawEntryPoint extends EntryPointBase {
       onRequest: (ex: RawExchange) => this.handle(ex),
       onRejected: (status: number, reason: string, remote: string) => this.rejected(status, reason, remote),
       readTimeoutMs: this.config.transport.respondingTimeouts.readTimeoutMs,
+      // Go has one limit for the request line and fields together.
+      ...(this.config.http.maxHeaderBytes ? { limits: { maxHeadBytes: this.config.http.maxHeaderBytes, maxRequestLineBytes: this.config.http.maxHeaderBytes } } : {}),
       writeTimeoutMs: this.config.transport.respondingTimeouts.writeTimeoutMs,
     };
     if (!this.tls) {
@@ -88,6 +90,7 @@ export class RawEntryPoint extends EntryPointBase {
         tls: tlsConnectionOf(socket),
         maxConcurrentStreams: this.config.http2.maxConcurrentStreams,
         headerTableSize: this.config.http2.maxDecoderHeaderTableSize,
+        ...(this.config.http.maxHeaderBytes ? { maxHeaderListSize: this.config.http.maxHeaderBytes } : {}),
       },
     );
     this.h2Connections.add(conn);

@@ -20,6 +20,9 @@ export function unsupportedNotices(config: StaticConfig): string[] {
         out.push(`entryPoints.${name}.transport.respondingTimeouts.${key} is not enforced with SLUICE_FRONT=serve (Bun.serve has only idleTimeout)`);
       }
     }
+    if (process.env.SLUICE_FRONT === "serve" && ep.http.maxHeaderBytes) {
+      out.push(`entryPoints.${name}.http.maxHeaderBytes is not applied with SLUICE_FRONT=serve (Bun.serve has its own limit)`);
+    }
     const h2 = ep.http2;
     if (process.env.SLUICE_FRONT === "serve" && (h2.maxConcurrentStreams !== 250 || h2.maxDecoderHeaderTableSize !== 4096)) {
       out.push(`entryPoints.${name}.http2 is not applied with SLUICE_FRONT=serve (Bun.serve's own HTTP/2 settings serve)`);

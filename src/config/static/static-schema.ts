@@ -53,7 +53,8 @@ const entryPoint = section(
         ),
         encodeQuerySemicolons: unsupported(),
         sanitizePath: unsupported(),
-        maxHeaderBytes: unsupported(),
+        // Traefik (Go) defaults to 1 MiB; Sluice keeps nginx's 32 KiB unless this is set.
+        maxHeaderBytes: int(),
         encodedCharacters: unsupported(),
       },
       { always: true },

@@ -34,6 +34,8 @@ export interface EntryPointConfig {
     redirections?: { entryPoint: { to: string; scheme: string; permanent: boolean; priority?: number } };
     middlewares: string[];
     tls?: { options?: string; certResolver?: string; domains?: { main: string; sans?: string[] }[] };
+    /** Request head size limit (HTTP/1.1 head, HTTP/2 header list); absent = Sluice's 32 KiB. */
+    maxHeaderBytes?: number;
   };
   http2: { maxConcurrentStreams: number; maxDecoderHeaderTableSize: number; maxEncoderHeaderTableSize: number };
   asDefault?: boolean;
