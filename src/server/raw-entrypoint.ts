@@ -46,6 +46,8 @@ export class RawEntryPoint extends EntryPointBase {
       onRequest: (ex: RawExchange) => this.handle(ex),
       onRejected: (status: number, reason: string, remote: string) => this.rejected(status, reason, remote),
       readTimeoutMs: this.config.transport.respondingTimeouts.readTimeoutMs,
+      keepAliveMaxRequests: this.config.transport.keepAliveMaxRequests,
+      keepAliveMaxTimeMs: this.config.transport.keepAliveMaxTimeMs,
       // Go has one limit for the request line and fields together.
       ...(this.config.http.maxHeaderBytes ? { limits: { maxHeadBytes: this.config.http.maxHeaderBytes, maxRequestLineBytes: this.config.http.maxHeaderBytes } } : {}),
       writeTimeoutMs: this.config.transport.respondingTimeouts.writeTimeoutMs,

@@ -1,8 +1,10 @@
-// entryPoints.<n>.http.maxHeaderBytes (Traefik's option) through the real
-// process: Sluice's default request-head limit is nginx's 32 KiB; a Traefik
-// config that raises it is honoured, and the limit still answers 431 past it.
+// Traefik's per-entrypoint limits through the real process:
+// http.maxHeaderBytes (Sluice's default request-head limit is nginx's 32 KiB;
+// a config that raises it is honoured, 431 past it) and
+// transport.keepAliveMaxRequests and keepAliveMaxTime.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TCPSocketListener } from "bun";
+import { rawRequest } from "../harness/raw-http.ts";
 import { startSluice, type RunningSluice } from "../harness/sluice.ts";
 
 let backend: TCPSocketListener<{ buf: string }>;
@@ -29,7 +31,7 @@ beforeAll(async () => {
     },
   });
   sluice = await startSluice({
-    entryPointExtra: "http:\n  maxHeaderBytes: 65536",
+    entryPointExtra: "http:\n  maxHeaderBytes: 65536\ntransport:\n  keepAliveMaxRequests: 3\n  keepAliveMaxTime: 400ms",
     files: {
       "r.yml": `http:\n  routers:\n    all: { rule: "PathPrefix(\`/\`)", service: b }\n  services:\n    b: { loadBalancer: { servers: [{ url: "http://127.0.0.1:${backend.port}" }] } }\n`,
     },
@@ -52,5 +54,23 @@ describe("http.maxHeaderBytes", () => {
 
   test("past the configured limit: 431", async () => {
     expect((await withCookie(80 * 1024)).status).toBe(431);
+  });
+});
+
+describe("transport.keepAliveMaxRequests", () => {
+  test.skipIf(process.env.SLUICE_FRONT === "serve")("the third request on a connection is answered with Connection: close, then the connection ends", async () => {
+    const req = `GET / HTTP/1.1\r\nHost: a.test\r\n\r\n`;
+    const res = await rawRequest(sluice.ports.web!, [req, req, req, req, req], 1500, 50);
+    const all = `${res.head}\r\n\r\n${res.rest.toString("latin1")}`;
+    const heads = all.split("HTTP/1.1 ").slice(1);
+    expect(heads.length).toBe(3);
+    expect(heads.map((h) => /\r\nConnection: close\r\n/i.test(h))).toEqual([false, false, true]);
+  });
+
+  test.skipIf(process.env.SLUICE_FRONT === "serve")("keepAliveMaxTime: a request after the connection's time is answered with Connection: close", async () => {
+    const req = `GET / HTTP/1.1\r\nHost: a.test\r\n\r\n`;
+    const res = await rawRequest(sluice.ports.web!, [req, req], 1500, 600);
+    const heads = `${res.head}\r\n\r\n${res.rest.toString("latin1")}`.split("HTTP/1.1 ").slice(1);
+    expect(heads.map((h) => /\r\nConnection: close\r\n/i.test(h))).toEqual([false, true]);
   });
 });

@@ -174,6 +174,8 @@ describe("YAML file", () => {
     expect(config.entryPoints.web.transport).toEqual({
       respondingTimeouts: { readTimeoutMs: 5000, writeTimeoutMs: 0, idleTimeoutMs: 90_000 },
       lifeCycle: { requestAcceptGraceTimeoutMs: 0, graceTimeOutMs: 100 },
+      keepAliveMaxRequests: 0,
+      keepAliveMaxTimeMs: 0,
     });
     expect(config.providers).toEqual({ providersThrottleDurationMs: 500, file: { directory: "/etc/sluice/dynamic", watch: true } });
     expect(config.serversTransport).toEqual({

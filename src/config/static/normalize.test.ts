@@ -15,6 +15,8 @@ describe("defaults", () => {
       transport: {
         respondingTimeouts: { readTimeoutMs: 0, writeTimeoutMs: 0, idleTimeoutMs: 180_000 },
         lifeCycle: { requestAcceptGraceTimeoutMs: 0, graceTimeOutMs: 10_000 },
+        keepAliveMaxRequests: 0,
+        keepAliveMaxTimeMs: 0,
       },
       http: { middlewares: [] },
       http2: { maxConcurrentStreams: 250, maxDecoderHeaderTableSize: 4096, maxEncoderHeaderTableSize: 4096 },

@@ -13,6 +13,7 @@ describe("unsupportedNotices", () => {
     { name: "entry point TLS (served)", args: ["--entrypoints.websecure.address=:443", "--entrypoints.websecure.http.tls=true"], want: [] },
     { name: "timeouts on a TLS entry point (enforced)", args: ["--entrypoints.websecure.address=:443", "--entrypoints.websecure.http.tls=true", "--entrypoints.websecure.transport.respondingtimeouts.readtimeout=5s"], want: [] },
     { name: "http.maxHeaderBytes (served)", args: ["--entrypoints.web.address=:80", "--entrypoints.web.http.maxheaderbytes=65536"], want: [] },
+    { name: "keepAliveMaxRequests/MaxTime (served)", args: ["--entrypoints.web.address=:80", "--entrypoints.web.transport.keepalivemaxrequests=100", "--entrypoints.web.transport.keepalivemaxtime=30s"], want: [] },
     { name: "http2 options (served)", args: ["--entrypoints.websecure.address=:443", "--entrypoints.websecure.http2.maxconcurrentstreams=50"], want: [] },
     { name: "PROXY protocol", args: ["--entrypoints.web.address=:80", "--entrypoints.web.proxyprotocol.trustedips=10.0.0.0/8"], want: [/^entryPoints\.web\.proxyProtocol: /] },
   ];

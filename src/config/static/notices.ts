@@ -20,6 +20,9 @@ export function unsupportedNotices(config: StaticConfig): string[] {
         out.push(`entryPoints.${name}.transport.respondingTimeouts.${key} is not enforced with SLUICE_FRONT=serve (Bun.serve has only idleTimeout)`);
       }
     }
+    if (process.env.SLUICE_FRONT === "serve" && (ep.transport.keepAliveMaxRequests || ep.transport.keepAliveMaxTimeMs)) {
+      out.push(`entryPoints.${name}.transport.keepAliveMaxRequests/keepAliveMaxTime are not applied with SLUICE_FRONT=serve`);
+    }
     if (process.env.SLUICE_FRONT === "serve" && ep.http.maxHeaderBytes) {
       out.push(`entryPoints.${name}.http.maxHeaderBytes is not applied with SLUICE_FRONT=serve (Bun.serve has its own limit)`);
     }

@@ -29,8 +29,9 @@ const entryPoint = section(
           { always: true },
         ),
         lifeCycle: section({ requestAcceptGraceTimeout: dur(0), graceTimeOut: dur(10_000) }, { always: true }),
-        keepAliveMaxRequests: unsupported(),
-        keepAliveMaxTime: unsupported(),
+        // 0 = no limit (Traefik's default). HTTP/1.1 keep-alive connections only.
+        keepAliveMaxRequests: int(0),
+        keepAliveMaxTime: dur(0),
       },
       { always: true },
     ),

@@ -29,6 +29,9 @@ export interface EntryPointConfig {
   transport: {
     respondingTimeouts: { readTimeoutMs: number; writeTimeoutMs: number; idleTimeoutMs: number };
     lifeCycle: { requestAcceptGraceTimeoutMs: number; graceTimeOutMs: number };
+    /** A keep-alive connection closes after this many requests / this long; 0 = no limit. */
+    keepAliveMaxRequests: number;
+    keepAliveMaxTimeMs: number;
   };
   http: {
     redirections?: { entryPoint: { to: string; scheme: string; permanent: boolean; priority?: number } };

@@ -100,6 +100,9 @@ export interface RawServerOptions {
    * 0 = no limit (a slow but live stream is never cut by default).
    */
   writeTimeoutMs?: number;
+  /** transport.keepAliveMaxRequests / keepAliveMaxTime: the response that reaches either says Connection: close. 0 = no limit. */
+  keepAliveMaxRequests?: number;
+  keepAliveMaxTimeMs?: number;
 }
 
 const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large", 414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented", 505: "HTTP Version Not Supported" };
@@ -313,6 +316,9 @@ export class Connection {
   readonly remoteAddrPort: string;
   /** The client half-closed: answer what it sent, then close. */
   peerEnded = false;
+  /** Requests started on this connection, and when it opened (keepAliveMaxRequests/MaxTime). */
+  private requests = 0;
+  private readonly openedAt = performance.now();
 
   /**
    * `ownsInput`: each chunk the socket delivers is a fresh buffer nobody else
@@ -346,6 +352,9 @@ export class Connection {
   private startExchange(head: RequestHead): void {
     const ex = new Exchange(this, head, this.remoteAddress);
     this.current = ex;
+    const { keepAliveMaxRequests, keepAliveMaxTimeMs } = this.opts;
+    if (keepAliveMaxRequests && ++this.requests >= keepAliveMaxRequests) ex.writer.keepAlive = false;
+    if (keepAliveMaxTimeMs && performance.now() - this.openedAt >= keepAliveMaxTimeMs) ex.writer.keepAlive = false;
     if (this.opts.writeTimeoutMs) this.writeStartedAt = performance.now();
     try {
       this.opts.onRequest(ex);
