@@ -306,4 +306,22 @@ describe("HTTP/2 connection", () => {
     const resets = c.out().filter((f) => f.type === FrameType.RST_STREAM);
     expect(resets.map((f) => [f.stream, f.payload.readUInt32BE(0)])).toEqual([[1, ErrorCode.CANCEL], [3, ErrorCode.CANCEL], [5, ErrorCode.CANCEL]]);
   });
+
+  test("a response that ends before the request body: the rest is read and dropped with window given back, no reset", async () => {
+    const c = setup();
+    c.out();
+    c.send(headers(1, encodeFieldBlock(null, [[":method", "POST"], [":scheme", "https"], [":path", "/"], [":authority", "a"], ["content-length", "10"]]), Flag.END_HEADERS));
+    const s = c.streams[0];
+    s.writeHead(502, "Bad Gateway", [], { contentLength: 3 });
+    s.end(Buffer.from("bad"));
+    await tick();
+    expect(c.out().some((f) => f.type === FrameType.RST_STREAM)).toBe(false);
+    c.send(frame(FrameType.DATA, 0, 1, Buffer.alloc(6)));
+    const update = c.out().find((f) => f.type === FrameType.WINDOW_UPDATE && f.stream === 1);
+    expect(update?.payload.readUInt32BE(0)).toBe(6);
+    expect(c.conn.activeStreams).toBe(1);
+    c.send(frame(FrameType.DATA, Flag.END_STREAM, 1, Buffer.alloc(4)));
+    expect(c.conn.activeStreams).toBe(0);
+    expect(c.out().some((f) => f.type === FrameType.RST_STREAM)).toBe(false);
+  });
 });

@@ -59,6 +59,8 @@ const RESET_WINDOW_MS = 10_000;
 /** Control answers (PING and SETTINGS acks, resets) queued while the client is not reading (floods: CVE-2019-9512/9514/9515). */
 const BLOCKED_CONTROL_LIMIT = 1000;
 const EMPTY = new Uint8Array(0);
+/** Request body read and dropped after the response ended, before the stream is reset. */
+const DISCARD_LIMIT = 4 * 1024 * 1024;
 
 interface HeaderBlock {
   streamId: number;
@@ -299,6 +301,7 @@ export class H2Connection implements StreamOwner {
       return;
     }
     if (stream.remoteEnded) throw new H2Error(ErrorCode.STREAM_CLOSED, "DATA after END_STREAM", streamId);
+    if (stream.discarding) return this.discard(stream, flags, size);
     stream.recvWindow -= size;
     if (stream.recvWindow < 0) throw new H2Error(ErrorCode.FLOW_CONTROL_ERROR, "stream window exceeded", streamId);
     const data = flags & Flag.PADDED ? unpad(payload, streamId) : payload;
@@ -363,6 +366,7 @@ export class H2Connection implements StreamOwner {
       if (!existing) return;
       if (!endStream) throw new H2Error(ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM", streamId);
       if (existing.remoteEnded) throw new H2Error(ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM", streamId);
+      if (existing.discarding) return this.forget(existing);
       const head = existing.head;
       if (head.body === "length" && existing.received !== head.contentLength) throw new H2Error(ErrorCode.PROTOCOL_ERROR, "less body than content-length", streamId);
       existing.endOfRequest(fields ?? []);
@@ -575,10 +579,24 @@ export class H2Connection implements StreamOwner {
     stream.localEnded = true;
     if (stream.remoteEnded) this.forget(stream);
     else if (this.streams.has(stream.id)) {
-      // The response is complete before the request: the client may stop sending (RFC 9113 §8.1).
+      // The response is complete before the request (an early 502, 413...). RFC 9113 §8.1
+      // allows RST_STREAM(NO_ERROR) here, but clients such as curl then drop the response;
+      // like nginx, read and discard the rest of the body instead (bounded).
+      stream.discarding = true;
+    }
+  }
+
+  /** Body of a stream already answered: dropped, its window given back, up to a limit. */
+  private discard(stream: H2Stream, flags: number, size: number): void {
+    stream.discarded += size;
+    if (flags & Flag.END_STREAM) return this.forget(stream);
+    if (stream.discarded > DISCARD_LIMIT) {
+      // Enough: the client is told to stop.
       this.forget(stream);
       this.queue(rstStreamFrame(stream.id, ErrorCode.NO_ERROR));
+      return;
     }
+    if (size > 0) this.queue(windowUpdateFrame(stream.id, size));
   }
 
   private maybeClose(stream: H2Stream): void {

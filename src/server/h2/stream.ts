@@ -40,6 +40,9 @@ export class H2Stream implements RawExchange {
   remoteEnded = false;
   /** We ended ours. */
   localEnded = false;
+  /** Answered before the request ended: its remaining body is read and dropped. */
+  discarding = false;
+  discarded = 0;
   /** Data the windows did not let out yet, and whether END_STREAM follows it. */
   pending: Uint8Array[] | null = null;
   pendingEnd = false;
