@@ -12,7 +12,7 @@ import type { MatchInput } from "../router/rule/index.ts";
 import type { EntryPointDeps } from "./entrypoint.ts";
 import type { ConnInfo, Handler } from "./handler.ts";
 import { rawAnswer, rawNotFound } from "./raw/answers-raw.ts";
-import { listenRaw, type Connection, type RawExchange } from "./raw/connection.ts";
+import { listenRaw, TimeoutSweep, type Connection, type RawExchange } from "./raw/connection.ts";
 import type { HeaderList } from "./raw/http1-head.ts";
 import { requestFromExchange, writeResponse } from "./raw/request-bridge.ts";
 import type { RequestContext } from "./request-context.ts";
@@ -32,7 +32,8 @@ const MAX_IDLE_SECONDS = 255;
 export class RawEntryPoint extends EntryPointBase {
   private listener: TCPSocketListener<Connection> | RawTlsListener | null = null;
   private readonly h2Connections = new Set<H2Connection>();
-  private h2Sweep: ReturnType<typeof setInterval> | null = null;
+  /** readTimeout and writeTimeout of HTTP/2 streams (HTTP/1.1 connections have their listener's). */
+  private h2Timeouts: TimeoutSweep | null = null;
 
   constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, tls?: TlsListenerSpec) {
     super(name, config, tls);
@@ -57,6 +58,7 @@ export class RawEntryPoint extends EntryPointBase {
       this.boundPort = this.listener.port;
       return;
     }
+    this.h2Timeouts = new TimeoutSweep(opts);
     this.listener = await listenRawTls({ ...opts, spec: this.tls, onHttp2: (socket) => this.http2Connection(socket) });
     this.boundPort = this.listener.port;
   }
@@ -96,7 +98,7 @@ export class RawEntryPoint extends EntryPointBase {
       },
     );
     this.h2Connections.add(conn);
-    this.ensureH2Sweep();
+    this.h2Timeouts?.add(conn);
     // Idle connections (no stream open) close after the entrypoint's idleTimeout, with a GOAWAY.
     socket.setTimeout(this.idleTimeoutSec() * 1000);
     socket.on("data", (chunk: Buffer) => conn.onData(chunk));
@@ -104,22 +106,11 @@ export class RawEntryPoint extends EntryPointBase {
     socket.on("timeout", () => conn.idle());
     socket.on("close", () => {
       this.h2Connections.delete(conn);
+      this.h2Timeouts?.delete(conn);
       conn.closedByPeer();
     });
     // "close" follows every error.
     socket.on("error", () => {});
-  }
-
-  /** readTimeout and writeTimeout for HTTP/2 streams: one interval for all connections, as TimeoutSweep does for HTTP/1.1. */
-  private ensureH2Sweep(): void {
-    const { readTimeoutMs, writeTimeoutMs } = this.config.transport.respondingTimeouts;
-    if (this.h2Sweep || (readTimeoutMs <= 0 && writeTimeoutMs <= 0)) return;
-    const shortest = Math.min(readTimeoutMs || Infinity, writeTimeoutMs || Infinity);
-    this.h2Sweep = setInterval(() => {
-      const now = performance.now();
-      for (const c of this.h2Connections) c.sweep(now, readTimeoutMs, writeTimeoutMs);
-    }, Math.max(50, Math.min(1000, shortest / 4)));
-    this.h2Sweep.unref();
   }
 
   /** Stop accepting; wait for in-flight requests unless `force`. */
@@ -127,8 +118,7 @@ export class RawEntryPoint extends EntryPointBase {
     const listener = this.listener;
     if (!listener) return;
     listener.stop(force);
-    if (this.h2Sweep) clearInterval(this.h2Sweep);
-    this.h2Sweep = null;
+    this.h2Timeouts?.stop();
     // HTTP/2 clients get a GOAWAY: no new streams, the open ones finish.
     for (const c of this.h2Connections) force ? c.destroy() : c.shutdown();
     // Bounded by the caller (graceTimeOut), which then calls stop(true).

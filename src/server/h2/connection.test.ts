@@ -295,12 +295,12 @@ describe("HTTP/2 connection", () => {
     const why: string[] = [];
     for (const s of c.streams) s.onAbort = (r) => why.push(`${s.id} ${r}`);
     const opened = c.streams[0].openedAt;
-    c.conn.sweep(opened + 500, 1000, 2000);
+    c.conn.checkTimeouts(opened + 500, 1000, 2000);
     expect(why).toEqual([]);
-    c.conn.sweep(opened + 1500, 1000, 2000);
-    c.conn.sweep(opened + 2500, 1000, 0);
+    c.conn.checkTimeouts(opened + 1500, 1000, 2000);
+    c.conn.checkTimeouts(opened + 2500, 1000, 0);
     expect(why).toEqual(["1 request read timeout"]);
-    c.conn.sweep(opened + 2500, 1000, 2000);
+    c.conn.checkTimeouts(opened + 2500, 1000, 2000);
     expect(why).toEqual(["1 request read timeout", "3 response write timeout", "5 response write timeout"]);
     await tick();
     const resets = c.out().filter((f) => f.type === FrameType.RST_STREAM);

@@ -1,6 +1,6 @@
 import type { HeaderList } from "../raw/http1-head.ts";
 import type { TlsConnection } from "../raw/raw-socket.ts";
-import { addrPort } from "../raw/connection.ts";
+import { addrPort, type TimedConnection } from "../raw/connection.ts";
 import {
   DEFAULT_MAX_FRAME_SIZE,
   DEFAULT_WINDOW,
@@ -69,7 +69,7 @@ interface HeaderBlock {
   size: number;
 }
 
-export class H2Connection implements StreamOwner {
+export class H2Connection implements StreamOwner, TimedConnection {
   private readonly streams = new Map<number, H2Stream>();
   private readonly decoder: HpackDecoder;
   /** "ip:port" of the peer, shared by its streams. */
@@ -178,7 +178,8 @@ export class H2Connection implements StreamOwner {
    * them (Traefik): the request must have arrived whole, and the response
    * been sent, that long after the stream opened; past it the stream is reset.
    */
-  sweep(now: number, readTimeoutMs: number, writeTimeoutMs: number): void {
+  checkTimeouts(now: number, readTimeoutMs: number, writeTimeoutMs: number): boolean {
+    if (this.closed) return false;
     for (const s of this.streams.values()) {
       let why = "";
       if (readTimeoutMs > 0 && !s.remoteEnded && now - s.openedAt > readTimeoutMs) why = "request read timeout";
@@ -188,6 +189,7 @@ export class H2Connection implements StreamOwner {
       this.queue(rstStreamFrame(s.id, ErrorCode.CANCEL));
       s.abort(why);
     }
+    return true;
   }
 
   /** The socket idled out: close when no stream is open. */

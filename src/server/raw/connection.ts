@@ -304,7 +304,7 @@ class TakenOverSocket implements RawTunnelSocket {
 
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
 
-export class Connection {
+export class Connection implements TimedConnection {
   readonly out: SocketOut;
   readonly parser: Http1RequestParser;
   current: Exchange | null = null;
@@ -395,6 +395,14 @@ export class Connection {
     writer.writeHead(status, REASONS[status], [["Content-Type", "text/plain; charset=utf-8"]], { contentLength: body.length });
     writer.end(body);
     this.close();
+  }
+
+  checkTimeouts(now: number, readLimitMs: number, writeLimitMs: number): boolean {
+    // Closing or taken over (a WebSocket tunnel): no longer an HTTP connection to watch.
+    if (this.closing) return false;
+    if (readLimitMs && this.readStartedAt !== 0 && now - this.readStartedAt > readLimitMs) this.readTimedOut();
+    else if (writeLimitMs && this.writeStartedAt !== 0 && now - this.writeStartedAt > writeLimitMs) this.writeTimedOut();
+    return true;
   }
 
   /** Called by the read-timeout sweep: 408 if nothing was answered yet, else just close. */
@@ -515,36 +523,37 @@ export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection>
   return listener;
 }
 
+/** What TimeoutSweep watches (an HTTP/1.1 connection, an HTTP/2 one): it checks its own deadlines. */
+export interface TimedConnection {
+  /** Acts on what is late; false when it needs no more watching. */
+  checkTimeouts(now: number, readLimitMs: number, writeLimitMs: number): boolean;
+}
+
 /**
  * readTimeout and writeTimeout for every open connection of one listener:
  * one interval for all, since a timer per request would cost more than the check.
  */
 export class TimeoutSweep {
-  private readonly open = new Set<Connection>();
+  private readonly open = new Set<TimedConnection>();
   private readonly timer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(opts: RawServerOptions) {
+  constructor(opts: Pick<RawServerOptions, "readTimeoutMs" | "writeTimeoutMs">) {
     const readLimit = opts.readTimeoutMs ?? 0;
     const writeLimit = opts.writeTimeoutMs ?? 0;
     if (readLimit <= 0 && writeLimit <= 0) return;
     const shortest = Math.min(readLimit || Infinity, writeLimit || Infinity);
     this.timer = setInterval(() => {
       const now = performance.now();
-      for (const c of this.open) {
-        // Closing or taken over (a WebSocket tunnel): no longer an HTTP connection to watch.
-        if (c.closing) this.open.delete(c);
-        else if (readLimit && c.readStartedAt !== 0 && now - c.readStartedAt > readLimit) c.readTimedOut();
-        else if (writeLimit && c.writeStartedAt !== 0 && now - c.writeStartedAt > writeLimit) c.writeTimedOut();
-      }
+      for (const c of this.open) if (!c.checkTimeouts(now, readLimit, writeLimit)) this.open.delete(c);
     }, Math.max(50, Math.min(1000, shortest / 4)));
     this.timer.unref();
   }
 
-  add(c: Connection): void {
+  add(c: TimedConnection): void {
     if (this.timer) this.open.add(c);
   }
 
-  delete(c: Connection): void {
+  delete(c: TimedConnection): void {
     this.open.delete(c);
   }
 
