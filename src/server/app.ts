@@ -174,12 +174,13 @@ export class SluiceApp {
   private apply(merged: DynamicConfig, providerDiagnostics: Diagnostic[]): void {
     const dynamic = this.demo.inject(merged);
     const built = this.services.build(dynamic.http ?? {}, this.config.serversTransport);
+    const internal = this.internalServices();
     const gen = compileGeneration({
       id: ++this.generationId,
       dynamic,
       staticConfig: this.config,
-      services: new Map<string, { handler: Handler; raw?: RawRouteHandler }>([...built.services, ...this.internalServices()]),
-      internal: this.internalRouters(),
+      services: new Map<string, { handler: Handler; raw?: RawRouteHandler }>([...built.services, ...internal]),
+      internal: this.internalRouters(internal),
     });
     this.generation = gen;
     built.retire();
@@ -314,7 +315,7 @@ export class SluiceApp {
     return out;
   }
 
-  private internalRouters(): InternalRouter[] {
+  private internalRouters(internal: Map<string, { handler: Handler }>): InternalRouter[] {
     const redirections = redirectionRouters(this.config);
     for (const e of redirections.errors) this.log.error(e);
     const routers: InternalRouter[] = [...redirections.routers];
@@ -336,7 +337,6 @@ export class SluiceApp {
         });
       }
     }
-    const internal = this.internalServices();
     const ping = this.config.ping;
     if (ping && !ping.manualRouting) {
       routers.push({ name: "ping@internal", entryPoint: ping.entryPoint, rule: "PathPrefix(`/ping`)", priority: 0, handler: internal.get("ping@internal")!.handler });
