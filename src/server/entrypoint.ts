@@ -11,6 +11,7 @@ import { observeResponse, type RequestObserver } from "./observer.ts";
 import type { RequestContext } from "./request-context.ts";
 import { matchHost, splitRequestUrl } from "./request-target.ts";
 import { bunTlsEntries, type TlsListenerSpec } from "../tls/listener-spec.ts";
+import { addrPort } from "./raw/connection.ts";
 
 export interface EntryPointDeps {
   /** The live generation; read once per request. */
@@ -90,7 +91,7 @@ export class EntryPoint extends EntryPointBase {
       startMs: Date.now(),
       startHr: performance.now(),
       entryPoint: this.name,
-      clientAddr: addr ? (addr.family === "IPv6" ? `[${addr.address}]:${addr.port}` : `${addr.address}:${addr.port}`) : "",
+      clientAddr: addr ? addrPort(addr.address, addr.port) : "",
       clientHost: addr?.address ?? "",
       clientPort: addr?.port ?? 0,
       method: req.method,

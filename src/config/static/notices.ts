@@ -12,22 +12,23 @@ export function unsupportedNotices(config: StaticConfig): string[] {
     out.push("providers.kubernetesIngress: the Kubernetes Ingress provider is not available in Sluice yet; Ingresses are not served");
   }
   if (config.api) out.push("api: the API and dashboard are not available in Sluice yet");
+  // Bun.serve (SLUICE_FRONT=serve) applies none of these; the raw front applies them all, over TLS and HTTP/2 too.
+  const serve = process.env.SLUICE_FRONT === "serve";
   for (const [name, ep] of Object.entries(config.entryPoints)) {
     const rt = ep.transport.respondingTimeouts;
     for (const [key, ms] of [["readTimeout", rt.readTimeoutMs], ["writeTimeout", rt.writeTimeoutMs]] as const) {
-      // Bun.serve (SLUICE_FRONT=serve) has only an idle timer; the raw front enforces both, over TLS and HTTP/2 too.
-      if (ms > 0 && process.env.SLUICE_FRONT === "serve") {
+      if (ms > 0 && serve) {
         out.push(`entryPoints.${name}.transport.respondingTimeouts.${key} is not enforced with SLUICE_FRONT=serve (Bun.serve has only idleTimeout)`);
       }
     }
-    if (process.env.SLUICE_FRONT === "serve" && (ep.transport.keepAliveMaxRequests || ep.transport.keepAliveMaxTimeMs)) {
+    if (serve && (ep.transport.keepAliveMaxRequests || ep.transport.keepAliveMaxTimeMs)) {
       out.push(`entryPoints.${name}.transport.keepAliveMaxRequests/keepAliveMaxTime are not applied with SLUICE_FRONT=serve`);
     }
-    if (process.env.SLUICE_FRONT === "serve" && ep.http.maxHeaderBytes) {
+    if (serve && ep.http.maxHeaderBytes) {
       out.push(`entryPoints.${name}.http.maxHeaderBytes is not applied with SLUICE_FRONT=serve (Bun.serve has its own limit)`);
     }
     const h2 = ep.http2;
-    if (process.env.SLUICE_FRONT === "serve" && (h2.maxConcurrentStreams !== 250 || h2.maxDecoderHeaderTableSize !== 4096)) {
+    if (serve && (h2.maxConcurrentStreams !== 250 || h2.maxDecoderHeaderTableSize !== 4096)) {
       out.push(`entryPoints.${name}.http2 is not applied with SLUICE_FRONT=serve (Bun.serve's own HTTP/2 settings serve)`);
     }
     if (ep.proxyProtocol) out.push(`entryPoints.${name}.proxyProtocol: the PROXY protocol is not available in Sluice yet`);

@@ -4,8 +4,8 @@ import type { FieldLines } from "./hpack.ts";
 // An HTTP/2 request's decoded header block as the raw front's RequestHead,
 // checked as RFC 9113 §8.2–8.3 asks: a malformed request is a stream error.
 
-/** Connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2). */
-const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+/** Connection-specific fields HTTP/2 forbids in requests and responses (RFC 9113 §8.2.2). */
+export const CONNECTION_SPECIFIC = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
 const UPPER = /[A-Z]/;
 /** Field name characters (token), lower case only in HTTP/2. */
 const NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;

@@ -1,6 +1,7 @@
 import { runResponseHeadHooks, type RawExchange, type RawTunnelSocket, type ResponseHeadHook } from "../raw/connection.ts";
 import { fieldList, type Fields, type HeaderList, type RequestHead } from "../raw/http1-head.ts";
 import type { TlsConnection } from "../raw/raw-socket.ts";
+import { CONNECTION_SPECIFIC } from "./request-head.ts";
 import type { ResponseFraming } from "../raw/response-writer.ts";
 
 // One HTTP/2 stream as a RawExchange: the request path (routing, raw
@@ -18,8 +19,6 @@ export interface StreamOwner {
   reset(stream: H2Stream, code: number): void;
 }
 
-/** Connection-specific fields HTTP/2 forbids in a response (RFC 9113 §8.2.2). */
-const NOT_IN_H2 = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "content-length"]);
 
 export class H2Stream implements RawExchange {
   onDrain: (() => void) | null = null;
@@ -155,7 +154,8 @@ export class H2Stream implements RawExchange {
     const out: HeaderList = [];
     for (const field of list) {
       const name = field[0].toLowerCase();
-      if (!NOT_IN_H2.has(name)) out.push([name, field[1]]);
+      // Content-Length is set below from the framing.
+      if (!CONNECTION_SPECIFIC.has(name) && name !== "content-length") out.push([name, field[1]]);
     }
     if (framing?.contentLength !== undefined) out.push(["content-length", String(framing.contentLength)]);
     this.owner.sendHeaders(this, status, out, false);
