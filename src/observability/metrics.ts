@@ -48,7 +48,7 @@ export class Metrics {
   observeRequest(ctx: RequestContext, tls?: TlsLabels): void {
     const f = this.f;
     const method = methodLabel(ctx.method);
-    const proto = protocolLabel(ctx.requestHeaderList ?? ctx.requestHeaders);
+    const proto = ctx.protocolLabel ?? protocolLabel(ctx.requestHeaderList ?? ctx.requestHeaders);
     const seconds = (ctx.durationMs ?? 0) / 1000;
     const code = codeLabel(ctx.downstreamStatus);
     const tail = SEP + code + SEP + method + SEP + proto;
@@ -122,7 +122,8 @@ export class Metrics {
    */
   requestOpened(ctx: RequestContext): ScalarSeries[] {
     const method = methodLabel(ctx.method);
-    const proto = protocolLabel(ctx.requestHeaderList ?? ctx.requestHeaders);
+    // Kept for observeRequest at the end: the headers are read once.
+    const proto = (ctx.protocolLabel = protocolLabel(ctx.requestHeaderList ?? ctx.requestHeaders));
     const key = ctx.entryPoint + SEP + (ctx.routerName ?? "") + SEP + (ctx.serviceName ?? "") + SEP + method + SEP + proto;
     let series = this.openCache.get(key);
     if (!series) {

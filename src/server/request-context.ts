@@ -45,5 +45,7 @@ export interface RequestContext {
   error?: string;
   /** What the observer's started() opened (the open-connection gauges), for finished() to close. */
   openMetrics?: unknown;
+  /** The metrics' protocol label (http/websocket/sse), once computed for this request. */
+  protocolLabel?: string;
 }
 
