@@ -225,6 +225,8 @@ class Exchange implements RawExchange {
     const conn = this.conn;
     conn.closing = true;
     conn.parser.pause();
+    // The 101 head may wait in the write batch: it must leave before the tunnel's first bytes.
+    conn.out.flushBatched();
     this.writer.started = this.writer.finished = true;
     // Bytes the client sent after the upgrade head wait in the parser's buffer
     // (it paused after the head). Read through a cast: the parser has no accessor for them.
@@ -329,7 +331,8 @@ export class Connection implements TimedConnection {
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort ?? 0;
     this.remoteAddrPort = addrPort(this.remoteAddress, this.remotePort);
-    this.out = new SocketOut(socket, () => this.current?.onDrain?.(), ownsInput);
+    // Bun.listen sockets copy what they take, so small writes can be batched (write-batch.ts).
+    this.out = new SocketOut(socket, () => this.current?.onDrain?.(), ownsInput, ownsInput);
     this.parser = new Http1RequestParser(
       {
         onHead: (head) => this.startExchange(head),
@@ -435,7 +438,7 @@ export class Connection implements TimedConnection {
     if (this.closing) return;
     this.closing = true;
     this.parser.pause();
-    if (!this.out.saturated) this.socket.end();
+    this.out.end();
   }
 
   /** When the request being read began to arrive (performance.now()); 0 = not reading one. */
@@ -470,7 +473,7 @@ export class Connection implements TimedConnection {
    */
   onTimeout(): void {
     if (this.current && !this.closing) this.socket.timeout(this.opts.idleTimeoutSec ?? 10);
-    else this.socket.end();
+    else this.out.end();
   }
 
   onDrain(): void {

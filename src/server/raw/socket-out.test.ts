@@ -7,7 +7,7 @@ describe("SocketOut.writeWithHead", () => {
   test("head and body leave in one write when the socket takes all", () => {
     const { socket: sock, text } = shortWriteSocket(1 << 20);
     let writes = 0;
-    const counting = { write: (b: Uint8Array, o?: number, l?: number) => (writes++, sock.write(b, o, l)) };
+    const counting = { write: (b: Uint8Array, o?: number, l?: number) => (writes++, sock.write(b, o, l)), end() {} };
     const out = new SocketOut(counting, () => {}, true);
     expect(out.writeWithHead("HTTP/1.1 200 OK\r\n\r\n", Buffer.from("body"))).toBe(true);
     expect(writes).toBe(1);
@@ -29,7 +29,7 @@ describe("SocketOut.writeWithHead", () => {
 
   test("a socket that does not copy (node:tls) is never handed the scratch buffer", () => {
     const seen: Uint8Array[] = [];
-    const out = new SocketOut({ write: (b: Uint8Array) => (seen.push(b), b.length) }, () => {}, false);
+    const out = new SocketOut({ write: (b: Uint8Array) => (seen.push(b), b.length), end() {} }, () => {}, false);
     out.writeWithHead("HTTP/1.1 204 No Content\r\n\r\n", null);
     expect(seen.length).toBe(1);
     expect(seen[0]!.buffer).not.toBe(SCRATCH.buffer);
@@ -52,5 +52,80 @@ describe("SocketOut.writeWithHead", () => {
     const big = `HTTP/1.1 200 OK\r\nX-Big: ${"a".repeat(SCRATCH.length)}\r\n\r\n`;
     expect(out.writeWithHead(big, Buffer.from("!"))).toBe(true);
     expect(text()).toBe(`${big}!`);
+  });
+});
+
+describe("SocketOut with write batching", () => {
+  const nextRound = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  test("a small head write waits for the end of the round, then leaves in one write", async () => {
+    const { socket: sock, text } = shortWriteSocket(1 << 20);
+    let writes = 0;
+    const counting = { write: (b: Uint8Array, o?: number, l?: number) => (writes++, sock.write(b, o, l)), end() {} };
+    const out = new SocketOut(counting, () => {}, true, true);
+    expect(out.writeWithHead("HTTP/1.1 200 OK\r\n\r\n", Buffer.from("body"))).toBe(true);
+    expect(writes).toBe(0);
+    await nextRound();
+    expect(writes).toBe(1);
+    expect(text()).toBe("HTTP/1.1 200 OK\r\n\r\nbody");
+  });
+
+  test("a later write first sends what was batched, keeping the order", () => {
+    const { socket: sock, text } = shortWriteSocket(1 << 20);
+    const out = new SocketOut(sock, () => {}, true, true);
+    out.writeWithHead("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", Buffer.from("1\r\na\r\n"));
+    out.write(Buffer.from("1\r\nb\r\n0\r\n\r\n"));
+    expect(text()).toBe("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n0\r\n\r\n");
+  });
+
+  test("two pipelined responses in one round stay in order", async () => {
+    const { socket: sock, text } = shortWriteSocket(1 << 20);
+    const out = new SocketOut(sock, () => {}, true, true);
+    out.writeWithHead("A\r\n\r\n", Buffer.from("1"));
+    out.writeWithHead("B\r\n\r\n", Buffer.from("2"));
+    await nextRound();
+    expect(text()).toBe("A\r\n\r\n1B\r\n\r\n2");
+  });
+
+  test("end() waits for the batched bytes; a short flush leaves the rest to drain", async () => {
+    const { socket: sock, text } = shortWriteSocket(4);
+    const out = new SocketOut(sock, () => {}, true, true);
+    out.writeWithHead("HTTP/1.1 400 Bad Request\r\n\r\n", Buffer.from("bad\n"));
+    out.end();
+    expect(sock.ended).toBe(false);
+    await nextRound();
+    expect(text()).toBe("HTTP");
+    expect(out.saturated).toBe(true);
+    sock.budget = 1 << 20;
+    out.drain();
+    expect(text()).toBe("HTTP/1.1 400 Bad Request\r\n\r\nbad\n");
+  });
+
+  test("end() after a batched write that leaves whole ends the socket right after it", async () => {
+    const { socket: sock, text } = shortWriteSocket(1 << 20);
+    const out = new SocketOut(sock, () => {}, true, true);
+    out.writeWithHead("HTTP/1.1 204 No Content\r\n\r\n", null);
+    out.end();
+    expect(sock.ended).toBe(false);
+    await nextRound();
+    expect(text()).toBe("HTTP/1.1 204 No Content\r\n\r\n");
+    expect(sock.ended).toBe(true);
+  });
+
+  test("a closed socket drops its batched write", async () => {
+    let writes = 0;
+    const out = new SocketOut({ write: (b: Uint8Array) => (writes++, b.length), end() {} }, () => {}, true, true);
+    out.writeWithHead("HTTP/1.1 200 OK\r\n\r\n", null);
+    out.close();
+    await nextRound();
+    expect(writes).toBe(0);
+  });
+
+  test("many writers in one round share the arena without overwriting each other", async () => {
+    const outs = Array.from({ length: 40 }, () => shortWriteSocket(1 << 20));
+    const body = Buffer.alloc(10 * 1024, 0x78); // 40 x 10 KiB overflows the 256 KiB arena: a flush in between
+    outs.forEach(({ socket }, i) => new SocketOut(socket, () => {}, true, true).writeWithHead(`R${i}\r\n\r\n`, body));
+    await nextRound();
+    outs.forEach(({ text }, i) => expect(text()).toBe(`R${i}\r\n\r\n${"x".repeat(body.length)}`));
   });
 });

@@ -2,24 +2,33 @@
 // (possibly fewer, or -1). This keeps the rest in order and resends on drain.
 import type { RawSocket } from "./raw-socket.ts";
 import { SCRATCH, fillScratch } from "./scratch.ts";
+import { ARENA, batchFill, enlist, type BatchedWriter } from "./write-batch.ts";
 
 /** Bigger first body pieces are written after the head rather than copied behind it. */
 const COPY_LIMIT = 16 * 1024;
 
-export class SocketOut {
+export class SocketOut implements BatchedWriter {
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private closed = false;
+  /** A small write held in the write batch (write-batch.ts): its place in the arena, or -1. */
+  private batchOffset = -1;
+  private batchLength = 0;
+  /** end() came while a batched write was pending: end once it is sent. */
+  private endAfterBatch = false;
 
   /**
    * `copies`: the socket copies what write() took before returning (Bun's
    * sockets), so a head can be built in the shared scratch buffer. Not true
    * of node:tls sockets, which keep references to what they queue.
+   * `batching`: small head writes wait for the end of the event-loop round
+   * (write-batch.ts); needs a copying socket.
    */
   constructor(
-    private readonly socket: Pick<RawSocket, "write">,
+    private readonly socket: Pick<RawSocket, "write" | "end">,
     private readonly onDrained: () => void,
     private readonly copies = false,
+    private readonly batching = false,
   ) {}
 
   /** True while bytes wait for the socket. */
@@ -34,6 +43,7 @@ export class SocketOut {
   /** Writes or queues; false when something is left queued. */
   write(bytes: Uint8Array): boolean {
     if (this.closed) return false;
+    if (this.batchOffset >= 0) this.flushBatched(); // what was batched goes first
     if (this.queue.length > 0) {
       this.enqueue(bytes);
       return false;
@@ -46,6 +56,16 @@ export class SocketOut {
 
   /** Writes a latin1 head and, when given, the first body bytes after it, as one write. */
   writeWithHead(head: string, body: Uint8Array | null): boolean {
+    if (this.batchOffset >= 0) this.flushBatched(); // keeps order (pipelined responses)
+    if (this.batching && this.queue.length === 0 && !this.closed) {
+      const offset = batchFill(head, body);
+      if (offset >= 0) {
+        this.batchOffset = offset;
+        this.batchLength = head.length + (body === null ? 0 : body.length);
+        enlist(this);
+        return true;
+      }
+    }
     if (this.copies && this.queue.length === 0 && !this.closed) {
       const total = fillScratch(head, body);
       if (total >= 0) {
@@ -66,6 +86,29 @@ export class SocketOut {
       return this.write(body) && headTaken; // both always: a short head write queues the body behind it
     }
     return this.write(Buffer.concat([bytes, body]));
+  }
+
+  /** Sends the batched write now (the batch's round ended, or order requires it). */
+  flushBatched(): void {
+    const offset = this.batchOffset;
+    if (offset < 0) return;
+    this.batchOffset = -1;
+    if (this.closed) return;
+    const length = this.batchLength;
+    const n = this.socket.write(ARENA, offset, length);
+    if (n < length) {
+      // The arena is reused: what is left is copied; the drain handler sends it (and ends).
+      this.enqueue(Buffer.from(ARENA.subarray(offset + Math.max(n, 0), offset + length)));
+      return;
+    }
+    if (this.endAfterBatch) this.socket.end();
+  }
+
+  /** Ends the socket once everything written so far is out (now, after the batch, or on drain). */
+  end(): void {
+    if (this.closed) return;
+    if (this.batchOffset >= 0) this.endAfterBatch = true;
+    else if (this.queue.length === 0) this.socket.end();
   }
 
   /** Called from the socket's drain handler. */
@@ -89,6 +132,7 @@ export class SocketOut {
   /** Drops what is queued (the socket is gone). */
   close(): void {
     this.closed = true;
+    this.batchOffset = -1;
     this.queue.length = 0;
     this.queuedBytes = 0;
   }

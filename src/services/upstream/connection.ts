@@ -3,6 +3,7 @@
 // `drain`) and forwards socket events to whichever exchange currently uses it.
 import type { Socket, SocketHandler } from "bun";
 import { SCRATCH, fillScratch } from "../../server/raw/scratch.ts";
+import { ARENA, batchFill, enlist, type BatchedWriter } from "../../server/raw/write-batch.ts";
 import { UpstreamError } from "./types.ts";
 
 /** What an in-flight request listens to on its connection. */
@@ -42,7 +43,7 @@ const handlers: SocketHandler<UpstreamConnection> = {
   },
 };
 
-export class UpstreamConnection {
+export class UpstreamConnection implements BatchedWriter {
   socket: Socket<UpstreamConnection> | null = null;
   listener: ConnectionListener | null = null;
   closed = false;
@@ -58,6 +59,9 @@ export class UpstreamConnection {
   private onHandshake: (() => void) | null = null;
   private rejectUnauthorized = true;
   private queue: Uint8Array[] = [];
+  /** A request head held in the write batch (write-batch.ts): its place in the arena, or -1. */
+  private batchOffset = -1;
+  private batchLength = 0;
   private drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   /** Set by the pool while the connection is idle in it: told when the connection closes. */
   idlePool: { forget(key: string, conn: UpstreamConnection): void } | null = null;
@@ -129,6 +133,7 @@ export class UpstreamConnection {
    * socket closes first). Throws if the socket is already closed.
    */
   write(data: Uint8Array | string): Promise<void> | null {
+    if (this.batchOffset >= 0) this.flushBatched(); // the batched head goes first
     const s = this.socket;
     if (!s || this.closed) throw new UpstreamError("reset", "upstream connection closed");
     if (this.queue.length === 0) {
@@ -143,10 +148,25 @@ export class UpstreamConnection {
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
   }
 
-  /** write() for latin1 text (a request head), built in the shared scratch buffer: Bun's write copies. */
+  /**
+   * write() for latin1 text (a request head). A small one joins the write
+   * batch and leaves at the end of this event-loop round (null: taken; a
+   * socket found closed then shows as a close event). Otherwise it is built
+   * in the shared scratch buffer: Bun's write copies.
+   */
   writeLatin1(text: string): Promise<void> | null {
     const s = this.socket;
     if (!s || this.closed) throw new UpstreamError("reset", "upstream connection closed");
+    if (this.batchOffset >= 0) this.flushBatched();
+    if (this.queue.length === 0) {
+      const offset = batchFill(text, null);
+      if (offset >= 0) {
+        this.batchOffset = offset;
+        this.batchLength = text.length;
+        enlist(this);
+        return null;
+      }
+    }
     const total = this.queue.length === 0 ? fillScratch(text, null) : -1;
     if (total < 0) return this.write(Buffer.from(text, "latin1"));
     const n = s.write(SCRATCH, 0, total);
@@ -155,6 +175,19 @@ export class UpstreamConnection {
     // The scratch buffer is reused: the rest must be copied.
     this.queue.push(Buffer.from(SCRATCH.subarray(n, total)));
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+  }
+
+  /** Sends the batched head now (end of the round, or a body write must follow it). */
+  flushBatched(): void {
+    const offset = this.batchOffset;
+    if (offset < 0) return;
+    this.batchOffset = -1;
+    const s = this.socket;
+    if (!s || this.closed) return;
+    const length = this.batchLength;
+    const n = s.write(ARENA, offset, length);
+    // n < 0: closed; the close event reports it to the exchange.
+    if (n >= 0 && n < length) this.queue.push(Buffer.from(ARENA.subarray(offset + n, offset + length)));
   }
 
   pause(): void {
@@ -175,6 +208,7 @@ export class UpstreamConnection {
   /** Graceful close of an idle connection. */
   close(): void {
     if (this.closed) return;
+    this.flushBatched();
     this.socket?.end();
     this.markClosed(undefined);
   }
@@ -215,6 +249,7 @@ export class UpstreamConnection {
     if (this.closed) return;
     this.closed = true;
     this.queue = [];
+    this.batchOffset = -1;
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w.reject(new UpstreamError("reset", "upstream connection closed while writing"));
