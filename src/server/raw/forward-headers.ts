@@ -1,5 +1,6 @@
 import { FORWARDED as FORWARDED_NAMES, isTrusted, portOf, type ForwardedTrust } from "../forwarded-headers.ts";
 import { FieldBlock, type HeaderList } from "./http1-head.ts";
+import { lowerEquals } from "./http1-syntax.ts";
 
 // The raw front's version of stripHopByHop + applyForwardedHeaders: one pass
 // over the parsed field lines into the text sent upstream, no Headers object.
@@ -66,7 +67,8 @@ export function forwardFields(input: RawForwardInput, trust: ForwardedTrust): Fi
       text += `${pair[0]}: ${pair[1]}\r\n`;
       continue;
     }
-    const name = pair[0].toLowerCase();
+    // Host, in nearly every request, is recognised without a lower-cased copy.
+    const name = pair[0].length === 4 && lowerEquals(pair[0], 0, "host") ? "host" : pair[0].toLowerCase();
     if (HOP_BY_HOP.has(name) || (named !== null && named.has(name))) continue;
     if (FORWARDED.has(name)) {
       if (!trusted || name === "x-forwarded-server") continue;

@@ -4,10 +4,16 @@
 // and garbage does not pile up between collections. The caller must own the
 // buffer: every other view of it reads as empty afterwards.
 
-/** Detaches `view`'s buffer when `view` spans all of it; true when freed. */
+/**
+ * Below this size the GC frees bytes cheaply enough; reading `.buffer` of a
+ * small fresh array would allocate an ArrayBuffer just to detach it.
+ */
+const FREE_MIN_BYTES = 16 * 1024;
+
+/** Detaches `view`'s buffer when `view` spans all of it and is big; true when freed. */
 export function freeBytes(view: Uint8Array): boolean {
   // byteOffset first: reading .buffer of a view costs more, and most views that start inside a buffer are not whole.
-  if (view.byteOffset !== 0) return false;
+  if (view.byteOffset !== 0 || view.byteLength < FREE_MIN_BYTES) return false;
   const ab = view.buffer;
   if (view.byteLength !== ab.byteLength || !(ab instanceof ArrayBuffer)) return false;
   try {

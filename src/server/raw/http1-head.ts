@@ -1,7 +1,7 @@
 // Parses one complete HTTP/1.1 request head (request line + header section)
 // strictly, and derives its framing (RFC 9112 §6): the body length, keep-alive,
 // Expect. Whatever a downstream server could read differently is rejected.
-import { HTAB, HttpParseError, SP, listTokens, trimOws, validHost } from "./http1-syntax.ts";
+import { HTAB, HttpParseError, SP, listTokens, lowerEquals, trimOws, validHost } from "./http1-syntax.ts";
 
 export type HeaderList = Array<[name: string, value: string]>;
 
@@ -187,29 +187,30 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
   let connection = NO_TOKENS;
   let expect: string | null = null;
   let upgrade: string | null = null;
+  // Names compared in place (lowerEquals, switched on length): no lower-cased copies.
   for (const [name, value] of headers) {
     switch (name.length) {
       case 4:
-        if (name.toLowerCase() === "host") {
+        if (lowerEquals(name, 0, "host")) {
           hosts++;
           hostValue = value;
         }
         break;
       case 6:
-        if (name.toLowerCase() === "expect") expect = expect === null ? value : `${expect},${value}`;
+        if (lowerEquals(name, 0, "expect")) expect = expect === null ? value : `${expect},${value}`;
         break;
       case 7:
-        if (name.toLowerCase() === "upgrade") upgrade = value;
+        if (lowerEquals(name, 0, "upgrade")) upgrade = value;
         break;
       case 10:
-        if (name.toLowerCase() === "connection") connection = connection === NO_TOKENS ? listTokens(value) : connection.concat(listTokens(value));
+        if (lowerEquals(name, 0, "connection")) connection = connection === NO_TOKENS ? listTokens(value) : connection.concat(listTokens(value));
         break;
       case 14:
-        if (name.toLowerCase() === "content-length") (cl ??= []).push(value);
+        if (lowerEquals(name, 0, "content-length")) (cl ??= []).push(value);
         break;
       case 17:
         // An empty value still signals TE framing: te is set (maybe empty) whenever the field is there.
-        if (name.toLowerCase() === "transfer-encoding") te = te === null ? listTokens(value) : te.concat(listTokens(value));
+        if (lowerEquals(name, 0, "transfer-encoding")) te = te === null ? listTokens(value) : te.concat(listTokens(value));
         break;
     }
   }

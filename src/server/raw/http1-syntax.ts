@@ -21,6 +21,17 @@ export function trimOws(text: string, from: number, to: number): string {
   return text.slice(from, to);
 }
 
+/**
+ * text[at, at + lower.length) equals `lower` (lower-case letters and "-")
+ * ignoring ASCII case, without the allocations of slice().toLowerCase().
+ * Only for field names and values already validated: no CTL such as CR
+ * (0x0d), which would compare equal to "-" here.
+ */
+export function lowerEquals(text: string, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) if ((text.charCodeAt(at + i) | 0x20) !== lower.charCodeAt(i)) return false;
+  return true;
+}
+
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) {

@@ -7,7 +7,7 @@
 // Content-Length, bad chunk line) is a ProtocolError and the connection is
 // never reused.
 import { FIELD_LINES, FieldBlock, parseFieldLines, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
-import { hexValue, listTokens, trimOws, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
+import { hexValue, listTokens, lowerEquals, trimOws, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
 import { ProtocolError } from "./response-parser.ts";
 
 export { ProtocolError } from "./response-parser.ts";
@@ -47,6 +47,23 @@ const EMPTY = new Uint8Array(0);
 const indexOfBytes = Buffer.prototype.indexOf;
 const toStr = Buffer.prototype.toString;
 const latin1 = (buf: Uint8Array, start: number, end: number): string => toStr.call(buf, "latin1", start, end);
+
+/** Below this size a body piece is copied out of the socket's chunk rather than viewed. */
+const COPY_PIECE_MAX = 2048;
+
+const copyOut = Uint8Array.prototype.slice;
+
+/**
+ * `buf[pos, pos + n)`. A socket chunk from Bun has no ArrayBuffer until one
+ * is asked for: its first subarray() allocates one (and may copy the whole
+ * chunk). For the small body that usually follows a response head in the
+ * same chunk, a copy of just those bytes is cheaper: Uint8Array's slice()
+ * reads the chunk in place (a Buffer's slice() would be a view again).
+ */
+function bodyPiece(buf: Uint8Array, pos: number, n: number): Uint8Array {
+  if (pos === 0 && n === buf.length) return buf;
+  return n <= COPY_PIECE_MAX ? copyOut.call(buf, pos, pos + n) : buf.subarray(pos, pos + n);
+}
 
 export class RawResponseParser {
   private state = State.Head;
@@ -100,7 +117,7 @@ export class RawResponseParser {
         }
         case State.Fixed: {
           const n = Math.min(this.remaining, buf.length - pos);
-          const piece = buf.subarray(pos, pos + n);
+          const piece = bodyPiece(buf, pos, n);
           pos += n;
           this.remaining -= n;
           this.sink.onBody(piece);
@@ -109,7 +126,7 @@ export class RawResponseParser {
         }
         case State.ChunkData: {
           const n = Math.min(this.remaining, buf.length - pos);
-          const piece = buf.subarray(pos, pos + n);
+          const piece = bodyPiece(buf, pos, n);
           pos += n;
           this.remaining -= n;
           if (this.remaining === 0) this.state = State.ChunkDataEnd;
@@ -326,17 +343,23 @@ export class RawResponseParser {
       const colon = text.indexOf(":", pos);
       const n = colon - pos;
       if (n === 2 || n === 7 || n === 10 || n === 14 || n === 17 || (n > 6 && (text.charCodeAt(pos) | 32) === 112)) {
-        const name = text.slice(pos, colon).toLowerCase();
+        // Names compared in place (lowerEquals): no string per field.
         let drop = true;
-        if (name === "content-length") cl = contentLength(trimOws(text, colon + 1, end), cl);
-        else if (name === "transfer-encoding") {
+        if (n === 14 && lowerEquals(text, pos, "content-length")) cl = contentLength(trimOws(text, colon + 1, end), cl);
+        else if (n === 17 && lowerEquals(text, pos, "transfer-encoding")) {
           const tokens = listTokens(trimOws(text, colon + 1, end));
           te = te === null ? tokens : te.concat(tokens);
-        } else if (name === "connection") {
+        } else if (n === 10 && lowerEquals(text, pos, "connection")) {
           const tokens = connectionTokens(trimOws(text, colon + 1, end));
           if (namesOthers(tokens)) return false;
           conn = conn === null ? tokens : conn.concat(tokens);
-        } else drop = name === "te" || name === "upgrade" || name === "trailer" || name === "keep-alive" || name.startsWith("proxy-");
+        } else {
+          drop =
+            (n === 2 && lowerEquals(text, pos, "te")) ||
+            (n === 7 && (lowerEquals(text, pos, "upgrade") || lowerEquals(text, pos, "trailer"))) ||
+            (n === 10 && lowerEquals(text, pos, "keep-alive")) ||
+            (n > 6 && lowerEquals(text, pos, "proxy-"));
+        }
         if (drop) {
           if (pos > keptFrom) kept += text.slice(keptFrom, pos);
           keptFrom = end + 2;
@@ -372,8 +395,8 @@ const DIGITS = /^[0-9]{1,15}$/;
 
 /** Connection tokens; the two usual values skip the list parsing (shared arrays: never mutated). */
 function connectionTokens(value: string): string[] {
-  if (value.length === 10 && value.toLowerCase() === "keep-alive") return KEEP_ALIVE;
-  if (value.length === 5 && value.toLowerCase() === "close") return CLOSE;
+  if (value.length === 10 && lowerEquals(value, 0, "keep-alive")) return KEEP_ALIVE;
+  if (value.length === 5 && lowerEquals(value, 0, "close")) return CLOSE;
   return listTokens(value);
 }
 
