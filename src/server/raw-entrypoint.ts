@@ -1,10 +1,12 @@
 import type { TCPSocketListener } from "bun";
 import type { TLSSocket } from "node:tls";
 import type { TlsListenerSpec } from "../tls/listener-spec.ts";
-import { H2Connection } from "./h2/connection.ts";
+import { H2Connection, type H2Transport } from "./h2/connection.ts";
 import { stripUntrustedForwardedList } from "./raw/forward-headers.ts";
 import { getHeader } from "./raw/header-list.ts";
 import { tlsConnectionOf } from "./raw/node-socket.ts";
+import type { RawSocket, RawSocketEvents, TlsConnection } from "./raw/raw-socket.ts";
+import { SocketOut } from "./raw/socket-out.ts";
 import { listenRawTls, type RawTlsListener } from "./raw/tls-listen.ts";
 import type { EntryPointConfig } from "../config/static/types.ts";
 import { EntryPointBase } from "./entrypoint-base.ts";
@@ -53,12 +55,13 @@ export class RawEntryPoint extends EntryPointBase {
       ...(this.config.http.maxHeaderBytes ? { limits: { maxHeadBytes: this.config.http.maxHeaderBytes, maxRequestLineBytes: this.config.http.maxHeaderBytes } } : {}),
       writeTimeoutMs: this.config.transport.respondingTimeouts.writeTimeoutMs,
     };
+    this.h2Timeouts = new TimeoutSweep(opts);
     if (!this.tls) {
-      this.listener = listenRaw(opts);
+      // HTTP/2 with prior knowledge (h2c) beside HTTP/1.1, as Traefik serves plain entrypoints.
+      this.listener = listenRaw({ ...opts, onH2c: (socket, first) => this.h2cConnection(socket, first) });
       this.boundPort = this.listener.port;
       return;
     }
-    this.h2Timeouts = new TimeoutSweep(opts);
     this.listener = await listenRawTls({ ...opts, spec: this.tls, onHttp2: (socket) => this.http2Connection(socket) });
     this.boundPort = this.listener.port;
   }
@@ -77,40 +80,66 @@ export class RawEntryPoint extends EntryPointBase {
     return true;
   }
 
+  /** Our HTTP/2 server on one connection, registered for timeouts and shutdown. */
+  private h2Connection(transport: H2Transport, remoteAddress: string, remotePort: number, tls: TlsConnection | undefined): H2Connection {
+    const conn = new H2Connection(transport, {
+      onStream: (stream) => this.handle(stream),
+      onRejected: (status, reason, addr) => this.rejected(status, reason, addr),
+      remoteAddress,
+      remotePort,
+      tls,
+      maxConcurrentStreams: this.config.http2.maxConcurrentStreams,
+      headerTableSize: this.config.http2.maxDecoderHeaderTableSize,
+      ...(this.config.http.maxHeaderBytes ? { maxHeaderListSize: this.config.http.maxHeaderBytes } : {}),
+    });
+    this.h2Connections.add(conn);
+    this.h2Timeouts?.add(conn);
+    return conn;
+  }
+
+  private h2Closed(conn: H2Connection): void {
+    this.h2Connections.delete(conn);
+    this.h2Timeouts?.delete(conn);
+    conn.closedByPeer();
+  }
+
   /** A TLS connection that chose h2 by ALPN: our HTTP/2 server on it. */
   private http2Connection(socket: TLSSocket): void {
     const remote = (socket.remoteAddress ?? "").replace(/^::ffff:/, "");
-    const conn = new H2Connection(
-      {
-        write: (data) => socket.write(data),
-        end: () => socket.end(),
-        destroy: () => socket.destroy(),
-      },
-      {
-        onStream: (stream) => this.handle(stream),
-        onRejected: (status, reason, addr) => this.rejected(status, reason, addr),
-        remoteAddress: remote,
-        remotePort: socket.remotePort ?? 0,
-        tls: tlsConnectionOf(socket),
-        maxConcurrentStreams: this.config.http2.maxConcurrentStreams,
-        headerTableSize: this.config.http2.maxDecoderHeaderTableSize,
-        ...(this.config.http.maxHeaderBytes ? { maxHeaderListSize: this.config.http.maxHeaderBytes } : {}),
-      },
-    );
-    this.h2Connections.add(conn);
-    this.h2Timeouts?.add(conn);
+    const transport: H2Transport = { write: (data) => socket.write(data), end: () => socket.end(), destroy: () => socket.destroy() };
+    const conn = this.h2Connection(transport, remote, socket.remotePort ?? 0, tlsConnectionOf(socket));
     // Idle connections (no stream open) close after the entrypoint's idleTimeout, with a GOAWAY.
     socket.setTimeout(this.idleTimeoutSec() * 1000);
     socket.on("data", (chunk: Buffer) => conn.onData(chunk));
     socket.on("drain", () => conn.drained());
     socket.on("timeout", () => conn.idle());
-    socket.on("close", () => {
-      this.h2Connections.delete(conn);
-      this.h2Timeouts?.delete(conn);
-      conn.closedByPeer();
-    });
+    socket.on("close", () => this.h2Closed(conn));
     // "close" follows every error.
     socket.on("error", () => {});
+  }
+
+  /**
+   * A plain connection that opened with the HTTP/2 preface (h2c with prior
+   * knowledge): our HTTP/2 server on the Bun socket, whose writes are queued
+   * by a SocketOut (a Bun socket takes what it can; the rest waits for drain).
+   */
+  private h2cConnection(socket: RawSocket, first: Uint8Array): RawSocketEvents {
+    // drained() is only called on a later drain event, when h2 exists.
+    const out = new SocketOut(socket, () => h2.drained(), true);
+    const transport: H2Transport = { write: (data) => out.write(data), end: () => out.end(), destroy: () => socket.terminate() };
+    const h2 = this.h2Connection(transport, socket.remoteAddress, socket.remotePort ?? 0, undefined);
+    socket.timeout(this.idleTimeoutSec());
+    h2.onData(first);
+    return {
+      onData: (chunk) => h2.onData(chunk),
+      onDrain: () => out.drain(),
+      onPeerEnd: () => out.end(),
+      onTimeout: () => h2.idle(),
+      onClose: () => {
+        out.close();
+        this.h2Closed(h2);
+      },
+    };
   }
 
   /** Stop accepting; wait for in-flight requests unless `force`. */

@@ -49,7 +49,7 @@ beforeAll(async () => {
   const cert = ca.leaf(["h2.test", "dead.test"]);
   deadPort = await freePort();
   sluice = await startSluice({
-    entryPoints: ["websecure", "traefik"],
+    entryPoints: ["web", "websecure", "traefik"],
     // Traefik's entry point options for HTTP/2, and a readTimeout that stalled uploads run into.
     staticExtra: "accessLog: {}\n",
     entryPointExtra: "http2:\n  maxConcurrentStreams: 64\ntransport:\n  respondingTimeouts:\n    readTimeout: 1s",
@@ -62,6 +62,10 @@ http:
       entryPoints: [websecure]
       service: backend
       tls: {}
+    plain:
+      rule: Host(\`h2.test\`)
+      entryPoints: [web]
+      service: backend
     dead:
       rule: Host(\`dead.test\`)
       entryPoints: [websecure]
@@ -90,6 +94,11 @@ afterAll(async () => {
 
 function connect(): http2.ClientHttp2Session {
   return http2.connect(`https://127.0.0.1:${sluice.ports.websecure}`, { ca: ca.caPem, servername: "h2.test" } as http2.SecureClientSessionOptions);
+}
+
+/** HTTP/2 with prior knowledge (h2c) on the plain entrypoint. */
+function connectH2c(): http2.ClientHttp2Session {
+  return http2.connect(`http://127.0.0.1:${sluice.ports.web}`);
 }
 
 function request(session: http2.ClientHttp2Session, path: string, opts: { method?: string; body?: Uint8Array; slowReader?: boolean } = {}) {
@@ -227,5 +236,52 @@ describe("HTTP/2 (our server) with independent clients", () => {
     expect(out).toContain("Application protocol: h2");
     expect(out).toMatch(/requests: 3000 total, 3000 started, 3000 done, 3000 succeeded, 0 failed/);
     expect(out).toMatch(/status codes: 3000 2xx/);
+  });
+});
+
+// h2c with prior knowledge on a plain entrypoint, as Traefik serves it (gRPC
+// clients and h2load use it). Bun.serve (SLUICE_FRONT=serve) has no h2c.
+describe.skipIf(process.env.SLUICE_FRONT === "serve")("HTTP/2 with prior knowledge (h2c) on a plain entrypoint", () => {
+  test("streams on one connection answer, proxied as plain HTTP", async () => {
+    const session = connectH2c();
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => request(session, `/c${i}`)));
+      results.forEach((r, i) => expect([r.status, r.text]).toEqual([200, `hello /c${i} http`]));
+    } finally {
+      session.close();
+    }
+  });
+
+  test("uploads and downloads bigger than the windows and the socket's buffers arrive whole", async () => {
+    const session = connectH2c();
+    try {
+      const up = await request(session, "/count", { method: "POST", body: new Uint8Array(12 * MiB).fill(7) });
+      expect([up.status, up.text]).toEqual([200, String(12 * MiB)]);
+      const down = await request(session, "/big?mib=16", { slowReader: true });
+      expect([down.status, down.bytes, down.sha1]).toEqual([200, 16 * MiB, new Bun.CryptoHasher("sha1").update(pattern(16 * MiB)).digest("hex")]);
+    } finally {
+      session.close();
+    }
+  });
+
+  test("curl speaks h2c with prior knowledge and HTTP/1.1 on the same port", async () => {
+    const url = `http://127.0.0.1:${sluice.ports.web}/curl`;
+    const run = async (args: string[]) => {
+      const proc = Bun.spawn(["curl", "-sS", "-m", "10", "-H", "Host: h2.test", "-w", " %{http_version}", ...args, url], { stdout: "pipe", stderr: "pipe" });
+      return (await new Response(proc.stdout).text()).trim();
+    };
+    expect(await run(["--http2-prior-knowledge"])).toBe("hello /curl http 2");
+    expect(await run([])).toBe("hello /curl http 1.1");
+  });
+
+  test("h2load: every request over h2c answers 2xx", async () => {
+    const h2load = Bun.which("h2load");
+    if (!h2load) throw new Error("h2load is missing (apt-get install nghttp2-client)");
+    const proc = Bun.spawn([h2load, "-n", "2000", "-c", "4", "-m", "10", "-H", ":authority: h2.test", `http://127.0.0.1:${sluice.ports.web}/load`], { stdout: "pipe", stderr: "pipe" });
+    const killer = setTimeout(() => proc.kill(), 30_000);
+    const out = await new Response(proc.stdout).text();
+    clearTimeout(killer);
+    expect(out).toContain("Application protocol: h2c");
+    expect(out).toMatch(/status codes: 2000 2xx, 0 3xx, 0 4xx, 0 5xx/);
   });
 });

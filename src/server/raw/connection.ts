@@ -4,7 +4,7 @@
 // the parser pauses after each request until its response has ended.
 // Not wired into Sluice yet; measured through scripts/path-compare.ts (mode conn-pool).
 import type { Socket, TCPSocketListener } from "bun";
-import type { RawSocket, TlsConnection } from "./raw-socket.ts";
+import type { RawSocket, RawSocketEvents, TlsConnection } from "./raw-socket.ts";
 import { Http1RequestParser, HttpParseError, type HeaderList, type ParserLimits, type RequestHead } from "./http1-parser.ts";
 import { fieldList, type Fields } from "./http1-head.ts";
 import { ResponseWriter, type ResponseFraming } from "./response-writer.ts";
@@ -103,6 +103,22 @@ export interface RawServerOptions {
   /** transport.keepAliveMaxRequests / keepAliveMaxTime: the response that reaches either says Connection: close. 0 = no limit. */
   keepAliveMaxRequests?: number;
   keepAliveMaxTimeMs?: number;
+  /**
+   * HTTP/2 with prior knowledge (h2c, RFC 9113 §3.3): a connection whose
+   * first bytes are the HTTP/2 preface is handed over with them; the
+   * returned handlers then get the socket's events. Unset: the preface is
+   * parsed as HTTP/1.1 and refused (505).
+   */
+  onH2c?: (socket: RawSocket, first: Uint8Array) => RawSocketEvents;
+}
+
+/** "PRI * HTTP/2.0\r\n": the start of the HTTP/2 connection preface, enough to tell it from HTTP/1.1. */
+const H2_PREFACE_START = Buffer.from("PRI * HTTP/2.0\r\n", "latin1");
+
+function startsWithH2Preface(chunk: Uint8Array): boolean {
+  if (chunk.length < H2_PREFACE_START.length) return false;
+  for (let i = 0; i < H2_PREFACE_START.length; i++) if (chunk[i] !== H2_PREFACE_START[i]) return false;
+  return true;
 }
 
 const REASONS: Record<number, string> = { 400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large", 414: "URI Too Long", 417: "Expectation Failed", 431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented", 505: "HTTP Version Not Supported" };
@@ -353,6 +369,7 @@ export class Connection implements TimedConnection {
   }
 
   private startExchange(head: RequestHead): void {
+    this.started = true;
     const ex = new Exchange(this, head, this.remoteAddress);
     this.current = ex;
     const { keepAliveMaxRequests, keepAliveMaxTimeMs } = this.opts;
@@ -444,8 +461,18 @@ export class Connection implements TimedConnection {
   /** When the request being read began to arrive (performance.now()); 0 = not reading one. */
   readStartedAt = 0;
 
+  /** A request began on this connection (after that, no HTTP/2 preface is looked for). */
+  private started = false;
+
   onData(chunk: Uint8Array): void {
     if (this.closing) return;
+    if (!this.started && this.opts.onH2c && this.parser.buffered === 0 && startsWithH2Preface(chunk)) {
+      // h2c with prior knowledge: the socket's events go to the HTTP/2 connection from now on.
+      this.closing = true;
+      this.parser.pause();
+      this.socket.data = this.opts.onH2c(this.socket, chunk);
+      return;
+    }
     if (this.readStartedAt === 0 && this.current === null && this.opts.readTimeoutMs) this.readStartedAt = performance.now();
     this.parser.push(chunk);
     if (this.parser.buffered > MAX_BUFFERED_INPUT) this.pauseReading();
@@ -478,7 +505,7 @@ export class Connection implements TimedConnection {
 
   onDrain(): void {
     this.out.drain();
-    if (this.closing && !this.out.saturated) this.socket.end();
+    if (this.closing && !this.out.saturated) this.out.end();
   }
 
   onPeerEnd(): void {

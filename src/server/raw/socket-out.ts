@@ -14,8 +14,9 @@ export class SocketOut implements BatchedWriter {
   /** A small write held in the write batch (write-batch.ts): its place in the arena, or -1. */
   private batchOffset = -1;
   private batchLength = 0;
-  /** end() came while a batched write was pending: end once it is sent. */
-  private endAfterBatch = false;
+  /** end() was asked for: the socket ends once nothing is pending. */
+  private ending = false;
+  private ended = false;
 
   /**
    * `copies`: the socket copies what write() took before returning (Bun's
@@ -101,14 +102,20 @@ export class SocketOut implements BatchedWriter {
       this.enqueue(Buffer.from(ARENA.subarray(offset + Math.max(n, 0), offset + length)));
       return;
     }
-    if (this.endAfterBatch) this.socket.end();
+    this.endIfIdle();
   }
 
-  /** Ends the socket once everything written so far is out (now, after the batch, or on drain). */
+  /** Ends the socket once everything written so far is out (now, after the batch, or on drain); once. */
   end(): void {
-    if (this.closed) return;
-    if (this.batchOffset >= 0) this.endAfterBatch = true;
-    else if (this.queue.length === 0) this.socket.end();
+    if (this.closed || this.ended) return;
+    this.ending = true;
+    this.endIfIdle();
+  }
+
+  private endIfIdle(): void {
+    if (!this.ending || this.ended || this.batchOffset >= 0 || this.queue.length > 0) return;
+    this.ended = true;
+    this.socket.end();
   }
 
   /** Called from the socket's drain handler. */
@@ -126,7 +133,9 @@ export class SocketOut implements BatchedWriter {
       this.queue.shift();
       this.queuedBytes -= head.length;
     }
-    if (!this.closed) this.onDrained();
+    if (this.closed) return;
+    this.endIfIdle();
+    this.onDrained();
   }
 
   /** Drops what is queued (the socket is gone). */
