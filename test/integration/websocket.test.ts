@@ -17,9 +17,25 @@ let sluice: RunningSluice;
 const backendCloses: BackendClose[] = [];
 const closeWaiters: ((c: BackendClose) => void)[] = [];
 
+/** A backend that answers the upgrade and its first frame in one write (one read for Sluice). */
+let greeter: ReturnType<typeof Bun.listen>;
+
+function greeterHandshake(request: string): Buffer {
+  const key = /sec-websocket-key:\s*(\S+)/i.exec(request)?.[1] ?? "";
+  const accept = new Bun.CryptoHasher("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
+  const head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
+  // An unmasked text frame (server to client): FIN + opcode 1, length 7.
+  return Buffer.concat([Buffer.from(head, "latin1"), Buffer.from([0x81, 7]), Buffer.from("welcome")]);
+}
+
 function dynamicConfig(otherRule: string): string {
   return `http:
   routers:
+    greet:
+      entryPoints: [web]
+      rule: "Path(\`/ws/greet\`)"
+      priority: 1000
+      service: greeter
     ws:
       entryPoints: [web]
       rule: "PathPrefix(\`/ws\`)"
@@ -33,10 +49,23 @@ function dynamicConfig(otherRule: string): string {
       loadBalancer:
         servers:
           - url: "http://127.0.0.1:${backend.port}"
+    greeter:
+      loadBalancer:
+        servers:
+          - url: "http://127.0.0.1:${greeter.port}"
 `;
 }
 
 beforeAll(async () => {
+  greeter = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      data(socket, chunk) {
+        socket.write(greeterHandshake(Buffer.from(chunk).toString("latin1")));
+      },
+    },
+  });
   backend = Bun.serve<{ path: string }>({
     hostname: "127.0.0.1",
     port: 0,
@@ -74,6 +103,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sluice?.stop();
   await backend?.stop(true);
+  greeter?.stop(true);
 });
 
 const wsUrl = (path: string) => sluice.url("web", path).replace(/^http/, "ws");
@@ -124,6 +154,23 @@ function nextBackendClose(): Promise<BackendClose> {
 }
 
 describe("websocket through Sluice", () => {
+  test("a frame that arrives in the same read as the backend's 101 reaches the client after the handshake, not before", async () => {
+    const ws = new WebSocket(wsUrl("/ws/greet"));
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no greeting within 5 s")), 5000);
+        ws.onmessage = (ev) => {
+          clearTimeout(timer);
+          resolve(String(ev.data));
+        };
+        ws.onerror = () => reject(new Error("websocket error"));
+      });
+      expect(first).toBe("welcome");
+    } finally {
+      ws.close();
+    }
+  });
+
   test("text and binary frames echo unchanged, including a 1 MiB binary frame", async () => {
     const ws = await open("/ws/echo");
     try {
