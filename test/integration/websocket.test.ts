@@ -1,7 +1,7 @@
 // WebSockets through the real Sluice process: frames both ways, subprotocol,
 // close codes, a refusing upstream, and a socket that outlives a config reload.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Server } from "bun";
+import type { Server, TCPSocketListener } from "bun";
 import { chunkAt } from "../harness/data.ts";
 import { waitFor } from "../harness/ports.ts";
 import { rawRequest } from "../harness/raw-http.ts";
@@ -18,7 +18,7 @@ const backendCloses: BackendClose[] = [];
 const closeWaiters: ((c: BackendClose) => void)[] = [];
 
 /** A backend that answers the upgrade and its first frame in one write (one read for Sluice). */
-let greeter: ReturnType<typeof Bun.listen>;
+let greeter: TCPSocketListener<undefined>;
 
 function greeterHandshake(request: string): Buffer {
   const key = /sec-websocket-key:\s*(\S+)/i.exec(request)?.[1] ?? "";
