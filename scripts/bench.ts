@@ -163,7 +163,7 @@ async function main(opts: BenchOptions): Promise<void> {
     else results.push(await runChainCase(ctx, opts, dir, backendUrl));
   }
 
-  log(`\nMedians of ${opts.rounds} round(s), ${opts.duration} s per run; ratio = subject / baseline throughput.`);
+  log(`\nMedians of ${opts.rounds} round(s), ${opts.duration} s per run; ratio = subject / baseline throughput; rounds = lowest-highest ratio of single rounds.`);
   log(formatTable(results));
   const out = resolve(ROOT, opts.out);
   mkdirSync(dirname(out), { recursive: true });

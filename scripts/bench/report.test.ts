@@ -42,11 +42,27 @@ describe("report", () => {
     expect(r.subject?.peakRssKiB).toBe(4096);
     expect(r.subject?.errors).toBe(3);
     expect(r.ratio).toBe(0.5);
+    // Round by round: 50/100, 150/300, 100/200.
+    expect(r.roundRatios).toEqual([0.5, 0.5]);
+  });
+
+  test("round ratios pair the rounds and show their spread", () => {
+    const r = caseResult(
+      "tiny",
+      "t",
+      "req/s",
+      { label: "nginx", samples: [m(100), m(200), m(100)] },
+      { label: "sluice", samples: [m(80), m(150), m(90)] },
+    );
+    expect(r.roundRatios).toEqual([0.75, 0.9]);
+    const line = formatTable([r]).split("\n")[2];
+    expect(line).toContain("0.75-0.90");
   });
 
   test("one side only has no ratio", () => {
     const r = caseResult("1m", "t", "req/s", { label: "nginx", samples: [m(10)] }, undefined);
     expect(r.ratio).toBeUndefined();
+    expect(r.roundRatios).toBeUndefined();
     expect(r.subject).toBeUndefined();
   });
 

@@ -36,6 +36,21 @@ export interface CaseResult {
   subject?: SideSummary;
   /** subject / baseline throughput; above 1 means the subject is faster. */
   ratio?: number;
+  /**
+   * Lowest and highest ratio of the rounds taken one by one (round i's
+   * subject over round i's baseline, run back to back): the spread a single
+   * ratio of medians hides when the machine's speed drifts between rounds.
+   */
+  roundRatios?: [min: number, max: number];
+}
+
+/** Per-round subject/baseline ratios, paired by round; undefined without a pair. */
+export function roundRatioRange(baseline: Measurement[], subject: Measurement[]): [number, number] | undefined {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(baseline.length, subject.length); i++) {
+    if (baseline[i].value > 0 && Number.isFinite(subject[i].value)) ratios.push(subject[i].value / baseline[i].value);
+  }
+  return ratios.length ? [Math.min(...ratios), Math.max(...ratios)] : undefined;
 }
 
 export function summarize(side: SideSamples): SideSummary {
@@ -56,7 +71,8 @@ export function caseResult(id: string, title: string, metric: Metric, baseline?:
   const b = baseline && summarize(baseline);
   const s = subject && summarize(subject);
   const ratio = b?.value && s?.value !== undefined ? s.value / b.value : undefined;
-  return { id, title, metric, baseline: b, subject: s, ratio };
+  const roundRatios = baseline && subject ? roundRatioRange(baseline.samples, subject.samples) : undefined;
+  return { id, title, metric, baseline: b, subject: s, ratio, roundRatios };
 }
 
 function throughput(metric: Metric, side?: SideSummary): string {
@@ -71,12 +87,13 @@ const pair = (a: string, b: string) => `${a} / ${b}`;
 
 /** A plain-text table, one row per case; `a / b` cells are baseline / subject. */
 export function formatTable(results: CaseResult[]): string {
-  const header = ["case", "baseline", "subject", "ratio", "p50 ms", "p99 ms", "peak RSS MiB"];
+  const header = ["case", "baseline", "subject", "ratio", "rounds", "p50 ms", "p99 ms", "peak RSS MiB"];
   const rows = results.map((r) => [
     `${r.id}: ${r.baseline?.label ?? "-"} vs ${r.subject?.label ?? "-"}`,
     throughput(r.metric, r.baseline),
     throughput(r.metric, r.subject),
     r.ratio === undefined ? "-" : `${r.ratio.toFixed(2)}x`,
+    r.roundRatios === undefined ? "-" : `${r.roundRatios[0].toFixed(2)}-${r.roundRatios[1].toFixed(2)}`,
     pair(ms(r.baseline?.p50Ms), ms(r.subject?.p50Ms)),
     pair(ms(r.baseline?.p99Ms), ms(r.subject?.p99Ms)),
     pair(mib(r.baseline?.peakRssKiB), mib(r.subject?.peakRssKiB)),
