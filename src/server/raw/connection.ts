@@ -241,7 +241,7 @@ class Exchange implements RawExchange {
     const conn = this.conn;
     conn.closing = true;
     conn.parser.pause();
-    // The 101 head may wait in the write batch: it must leave before the tunnel's first bytes.
+    // Bytes an earlier response left in the write batch go before the tunnel's (which writes the 101 itself).
     conn.out.flushBatched();
     this.writer.started = this.writer.finished = true;
     // Bytes the client sent after the upgrade head wait in the parser's buffer
@@ -266,9 +266,9 @@ class TakenOverSocket implements RawTunnelSocket {
   private closed = false;
 
   constructor(private readonly socket: RawSocket, early: Uint8Array | null) {
+    // Once ending, SocketOut ends the socket when its queue is out; the tunnel wants no more drains.
     this.out = new SocketOut(socket, () => {
-      if (this.ending) this.socket.end();
-      else this.handlers?.drain();
+      if (!this.ending) this.handlers?.drain();
     });
     if (early) this.early.push(early);
   }
@@ -294,7 +294,7 @@ class TakenOverSocket implements RawTunnelSocket {
   end(): void {
     if (this.ending || this.closed) return;
     this.ending = true;
-    if (!this.out.saturated) this.socket.end();
+    this.out.end();
   }
 
   onData(chunk: Uint8Array): void {
@@ -334,7 +334,7 @@ export class Connection implements TimedConnection {
   readonly remoteAddrPort: string;
   /** The client half-closed: answer what it sent, then close. */
   peerEnded = false;
-  /** Requests started on this connection, and when it opened (keepAliveMaxRequests/MaxTime). */
+  /** Requests started on this connection, and when it opened (keepAliveMaxRequests/MaxTime, h2c). */
   private requests = 0;
   private readonly openedAt = performance.now();
 
@@ -369,11 +369,11 @@ export class Connection implements TimedConnection {
   }
 
   private startExchange(head: RequestHead): void {
-    this.started = true;
+    this.requests++;
     const ex = new Exchange(this, head, this.remoteAddress);
     this.current = ex;
     const { keepAliveMaxRequests, keepAliveMaxTimeMs } = this.opts;
-    if (keepAliveMaxRequests && ++this.requests >= keepAliveMaxRequests) ex.writer.keepAlive = false;
+    if (keepAliveMaxRequests && this.requests >= keepAliveMaxRequests) ex.writer.keepAlive = false;
     if (keepAliveMaxTimeMs && performance.now() - this.openedAt >= keepAliveMaxTimeMs) ex.writer.keepAlive = false;
     if (this.opts.writeTimeoutMs) this.writeStartedAt = performance.now();
     try {
@@ -461,12 +461,10 @@ export class Connection implements TimedConnection {
   /** When the request being read began to arrive (performance.now()); 0 = not reading one. */
   readStartedAt = 0;
 
-  /** A request began on this connection (after that, no HTTP/2 preface is looked for). */
-  private started = false;
-
   onData(chunk: Uint8Array): void {
     if (this.closing) return;
-    if (!this.started && this.opts.onH2c && this.parser.buffered === 0 && startsWithH2Preface(chunk)) {
+    // Only before a first request: after one, the preface is just a bad HTTP/1.1 request.
+    if (this.requests === 0 && this.opts.onH2c && this.parser.buffered === 0 && startsWithH2Preface(chunk)) {
       // h2c with prior knowledge: the socket's events go to the HTTP/2 connection from now on.
       this.closing = true;
       this.parser.pause();
@@ -504,8 +502,8 @@ export class Connection implements TimedConnection {
   }
 
   onDrain(): void {
+    // Ends the socket too once the queue is out, if close() asked for it.
     this.out.drain();
-    if (this.closing && !this.out.saturated) this.out.end();
   }
 
   onPeerEnd(): void {

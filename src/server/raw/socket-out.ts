@@ -2,7 +2,7 @@
 // (possibly fewer, or -1). This keeps the rest in order and resends on drain.
 import type { RawSocket } from "./raw-socket.ts";
 import { SCRATCH, fillScratch } from "./scratch.ts";
-import { ARENA, batchFill, enlist, type BatchedWriter } from "./write-batch.ts";
+import { BatchSlot, type BatchedWriter } from "./write-batch.ts";
 
 /** Bigger first body pieces are written after the head rather than copied behind it. */
 const COPY_LIMIT = 16 * 1024;
@@ -11,9 +11,8 @@ export class SocketOut implements BatchedWriter {
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private closed = false;
-  /** A small write held in the write batch (write-batch.ts): its place in the arena, or -1. */
-  private batchOffset = -1;
-  private batchLength = 0;
+  /** A small write held in the write batch (write-batch.ts). */
+  private readonly batch = new BatchSlot(this);
   /** end() was asked for: the socket ends once nothing is pending. */
   private ending = false;
   private ended = false;
@@ -44,7 +43,7 @@ export class SocketOut implements BatchedWriter {
   /** Writes or queues; false when something is left queued. */
   write(bytes: Uint8Array): boolean {
     if (this.closed) return false;
-    if (this.batchOffset >= 0) this.flushBatched(); // what was batched goes first
+    if (this.batch.pending) this.flushBatched(); // what was batched goes first
     if (this.queue.length > 0) {
       this.enqueue(bytes);
       return false;
@@ -57,16 +56,8 @@ export class SocketOut implements BatchedWriter {
 
   /** Writes a latin1 head and, when given, the first body bytes after it, as one write. */
   writeWithHead(head: string, body: Uint8Array | null): boolean {
-    if (this.batchOffset >= 0) this.flushBatched(); // keeps order (pipelined responses)
-    if (this.batching && this.queue.length === 0 && !this.closed) {
-      const offset = batchFill(head, body);
-      if (offset >= 0) {
-        this.batchOffset = offset;
-        this.batchLength = head.length + (body === null ? 0 : body.length);
-        enlist(this);
-        return true;
-      }
-    }
+    if (this.batch.pending) this.flushBatched(); // keeps order (pipelined responses)
+    if (this.batching && this.queue.length === 0 && !this.closed && this.batch.hold(head, body)) return true;
     if (this.copies && this.queue.length === 0 && !this.closed) {
       const total = fillScratch(head, body);
       if (total >= 0) {
@@ -91,18 +82,11 @@ export class SocketOut implements BatchedWriter {
 
   /** Sends the batched write now (the batch's round ended, or order requires it). */
   flushBatched(): void {
-    const offset = this.batchOffset;
-    if (offset < 0) return;
-    this.batchOffset = -1;
     if (this.closed) return;
-    const length = this.batchLength;
-    const n = this.socket.write(ARENA, offset, length);
-    if (n < length) {
-      // The arena is reused: what is left is copied; the drain handler sends it (and ends).
-      this.enqueue(Buffer.from(ARENA.subarray(offset + Math.max(n, 0), offset + length)));
-      return;
-    }
-    this.endIfIdle();
+    const rest = this.batch.send(this.socket);
+    // What the socket did not take waits for the drain handler (which also ends, when asked).
+    if (rest !== null) this.enqueue(rest);
+    else this.endIfIdle();
   }
 
   /** Ends the socket once everything written so far is out (now, after the batch, or on drain); once. */
@@ -113,7 +97,7 @@ export class SocketOut implements BatchedWriter {
   }
 
   private endIfIdle(): void {
-    if (!this.ending || this.ended || this.batchOffset >= 0 || this.queue.length > 0) return;
+    if (!this.ending || this.ended || this.batch.pending || this.queue.length > 0) return;
     this.ended = true;
     this.socket.end();
   }
@@ -141,7 +125,7 @@ export class SocketOut implements BatchedWriter {
   /** Drops what is queued (the socket is gone). */
   close(): void {
     this.closed = true;
-    this.batchOffset = -1;
+    this.batch.drop();
     this.queue.length = 0;
     this.queuedBytes = 0;
   }

@@ -26,12 +26,8 @@ let used = 0;
 const writers: BatchedWriter[] = [];
 let scheduled = false;
 
-/**
- * Copies `head` (latin1) and `body` into the arena and returns their offset,
- * or -1 when they are too big to batch. The caller records offset and length
- * and calls `enlist` with itself.
- */
-export function batchFill(head: string, body: Uint8Array | null): number {
+/** Copies `head` (latin1) and `body` into the arena; their offset, or -1 when too big to batch. */
+function batchFill(head: string, body: Uint8Array | null): number {
   const total = head.length + (body === null ? 0 : body.length);
   if (total > BATCH_MAX_WRITE) return -1;
   if (used + total > ARENA.length) flushBatches();
@@ -43,11 +39,51 @@ export function batchFill(head: string, body: Uint8Array | null): number {
 }
 
 /** Schedules `writer.flushBatched()` for the end of this round of events. */
-export function enlist(writer: BatchedWriter): void {
+function enlist(writer: BatchedWriter): void {
   writers.push(writer);
   if (!scheduled) {
     scheduled = true;
     setImmediate(runScheduled);
+  }
+}
+
+/** One writer's batched write: where its bytes wait in the arena. */
+export class BatchSlot {
+  private offset = -1;
+  private length = 0;
+
+  constructor(private readonly writer: BatchedWriter) {}
+
+  get pending(): boolean {
+    return this.offset >= 0;
+  }
+
+  /** Copies head and body into the arena and schedules the writer's flush; false when too big to batch. */
+  hold(head: string, body: Uint8Array | null): boolean {
+    const offset = batchFill(head, body);
+    if (offset < 0) return false;
+    this.offset = offset;
+    this.length = head.length + (body === null ? 0 : body.length);
+    enlist(this.writer);
+    return true;
+  }
+
+  /**
+   * Writes the held bytes to `socket` (Bun's semantics: how many it took, or
+   * -1). Returns a copy of what it did not take, since the arena is reused,
+   * or null when it took all (or nothing was held).
+   */
+  send(socket: { write(bytes: Uint8Array, offset: number, length: number): number }): Uint8Array | null {
+    const offset = this.offset;
+    if (offset < 0) return null;
+    this.offset = -1;
+    const n = socket.write(ARENA, offset, this.length);
+    return n >= this.length ? null : Buffer.from(ARENA.subarray(offset + Math.max(n, 0), offset + this.length));
+  }
+
+  /** Forgets the held bytes (the socket is gone). */
+  drop(): void {
+    this.offset = -1;
   }
 }
 

@@ -3,7 +3,7 @@
 // `drain`) and forwards socket events to whichever exchange currently uses it.
 import type { Socket, SocketHandler } from "bun";
 import { SCRATCH, fillScratch } from "../../server/raw/scratch.ts";
-import { ARENA, batchFill, enlist, type BatchedWriter } from "../../server/raw/write-batch.ts";
+import { BatchSlot, type BatchedWriter } from "../../server/raw/write-batch.ts";
 import { UpstreamError } from "./types.ts";
 
 /** What an in-flight request listens to on its connection. */
@@ -59,9 +59,8 @@ export class UpstreamConnection implements BatchedWriter {
   private onHandshake: (() => void) | null = null;
   private rejectUnauthorized = true;
   private queue: Uint8Array[] = [];
-  /** A request head held in the write batch (write-batch.ts): its place in the arena, or -1. */
-  private batchOffset = -1;
-  private batchLength = 0;
+  /** A request head held in the write batch (write-batch.ts). */
+  private readonly batch = new BatchSlot(this);
   private drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   /** Set by the pool while the connection is idle in it: told when the connection closes. */
   idlePool: { forget(key: string, conn: UpstreamConnection): void } | null = null;
@@ -133,7 +132,7 @@ export class UpstreamConnection implements BatchedWriter {
    * socket closes first). Throws if the socket is already closed.
    */
   write(data: Uint8Array | string): Promise<void> | null {
-    if (this.batchOffset >= 0) this.flushBatched(); // the batched head goes first
+    if (this.batch.pending) this.flushBatched(); // the batched head goes first
     const s = this.socket;
     if (!s || this.closed) throw new UpstreamError("reset", "upstream connection closed");
     if (this.queue.length === 0) {
@@ -157,16 +156,8 @@ export class UpstreamConnection implements BatchedWriter {
   writeLatin1(text: string): Promise<void> | null {
     const s = this.socket;
     if (!s || this.closed) throw new UpstreamError("reset", "upstream connection closed");
-    if (this.batchOffset >= 0) this.flushBatched();
-    if (this.queue.length === 0) {
-      const offset = batchFill(text, null);
-      if (offset >= 0) {
-        this.batchOffset = offset;
-        this.batchLength = text.length;
-        enlist(this);
-        return null;
-      }
-    }
+    if (this.batch.pending) this.flushBatched();
+    if (this.queue.length === 0 && this.batch.hold(text, null)) return null;
     const total = this.queue.length === 0 ? fillScratch(text, null) : -1;
     if (total < 0) return this.write(Buffer.from(text, "latin1"));
     const n = s.write(SCRATCH, 0, total);
@@ -179,15 +170,11 @@ export class UpstreamConnection implements BatchedWriter {
 
   /** Sends the batched head now (end of the round, or a body write must follow it). */
   flushBatched(): void {
-    const offset = this.batchOffset;
-    if (offset < 0) return;
-    this.batchOffset = -1;
     const s = this.socket;
     if (!s || this.closed) return;
-    const length = this.batchLength;
-    const n = s.write(ARENA, offset, length);
-    // n < 0: closed; the close event reports it to the exchange.
-    if (n >= 0 && n < length) this.queue.push(Buffer.from(ARENA.subarray(offset + n, offset + length)));
+    // What the socket did not take waits for drain (a closed socket's close event reports it).
+    const rest = this.batch.send(s);
+    if (rest !== null) this.queue.push(rest);
   }
 
   pause(): void {
@@ -249,7 +236,7 @@ export class UpstreamConnection implements BatchedWriter {
     if (this.closed) return;
     this.closed = true;
     this.queue = [];
-    this.batchOffset = -1;
+    this.batch.drop();
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w.reject(new UpstreamError("reset", "upstream connection closed while writing"));
