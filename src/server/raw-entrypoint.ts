@@ -34,8 +34,8 @@ const MAX_IDLE_SECONDS = 255;
 export class RawEntryPoint extends EntryPointBase {
   private listener: TCPSocketListener<Connection> | RawTlsListener | null = null;
   private readonly h2Connections = new Set<H2Connection>();
-  /** readTimeout and writeTimeout of HTTP/2 streams (HTTP/1.1 connections have their listener's). */
-  private h2Timeouts: TimeoutSweep | null = null;
+  /** readTimeout and writeTimeout: one sweep for this entrypoint's HTTP/1.1 connections and HTTP/2 streams. */
+  private timeouts: TimeoutSweep | null = null;
 
   constructor(name: string, config: EntryPointConfig, private readonly deps: EntryPointDeps, tls?: TlsListenerSpec) {
     super(name, config, tls);
@@ -55,14 +55,15 @@ export class RawEntryPoint extends EntryPointBase {
       ...(this.config.http.maxHeaderBytes ? { limits: { maxHeadBytes: this.config.http.maxHeaderBytes, maxRequestLineBytes: this.config.http.maxHeaderBytes } } : {}),
       writeTimeoutMs: this.config.transport.respondingTimeouts.writeTimeoutMs,
     };
-    this.h2Timeouts = new TimeoutSweep(opts);
+    this.timeouts = new TimeoutSweep(opts);
+    const shared = { ...opts, timeouts: this.timeouts };
     if (!this.tls) {
       // HTTP/2 with prior knowledge (h2c) beside HTTP/1.1, as Traefik serves plain entrypoints.
-      this.listener = listenRaw({ ...opts, onH2c: (socket, first) => this.h2cConnection(socket, first) });
+      this.listener = listenRaw({ ...shared, onH2c: (socket, first) => this.h2cConnection(socket, first) });
       this.boundPort = this.listener.port;
       return;
     }
-    this.listener = await listenRawTls({ ...opts, spec: this.tls, onHttp2: (socket) => this.http2Connection(socket) });
+    this.listener = await listenRawTls({ ...shared, spec: this.tls, onHttp2: (socket) => this.http2Connection(socket) });
     this.boundPort = this.listener.port;
   }
 
@@ -93,13 +94,13 @@ export class RawEntryPoint extends EntryPointBase {
       ...(this.config.http.maxHeaderBytes ? { maxHeaderListSize: this.config.http.maxHeaderBytes } : {}),
     });
     this.h2Connections.add(conn);
-    this.h2Timeouts?.add(conn);
+    this.timeouts?.add(conn);
     return conn;
   }
 
   private h2Closed(conn: H2Connection): void {
     this.h2Connections.delete(conn);
-    this.h2Timeouts?.delete(conn);
+    this.timeouts?.delete(conn);
     conn.closedByPeer();
   }
 
@@ -147,7 +148,7 @@ export class RawEntryPoint extends EntryPointBase {
     const listener = this.listener;
     if (!listener) return;
     listener.stop(force);
-    this.h2Timeouts?.stop();
+    this.timeouts?.stop();
     // HTTP/2 clients get a GOAWAY: no new streams, the open ones finish.
     for (const c of this.h2Connections) force ? c.destroy() : c.shutdown();
     // Bounded by the caller (graceTimeOut), which then calls stop(true).

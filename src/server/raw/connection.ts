@@ -110,6 +110,8 @@ export interface RawServerOptions {
    * parsed as HTTP/1.1 and refused (505).
    */
   onH2c?: (socket: RawSocket, first: Uint8Array) => RawSocketEvents;
+  /** readTimeout/writeTimeout checks shared with the caller, who stops them; else the listener makes its own. */
+  timeouts?: TimeoutSweep;
 }
 
 /** "PRI * HTTP/2.0\r\n": the start of the HTTP/2 connection preface, enough to tell it from HTTP/1.1. */
@@ -522,7 +524,7 @@ export class Connection implements TimedConnection {
 
 /** Starts a raw HTTP/1.1 listener; stop it with `listener.stop(true)`. */
 export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection> {
-  const sweep = new TimeoutSweep(opts);
+  const sweep = opts.timeouts ?? new TimeoutSweep(opts);
   const listener = Bun.listen<Connection>({
     hostname: opts.hostname,
     port: opts.port,
@@ -545,7 +547,7 @@ export function listenRaw(opts: RawServerOptions): TCPSocketListener<Connection>
   });
   const stop = listener.stop.bind(listener);
   listener.stop = (closeActive?: boolean) => {
-    sweep.stop();
+    if (!opts.timeouts) sweep.stop();
     stop(closeActive);
   };
   return listener;

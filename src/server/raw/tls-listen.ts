@@ -75,7 +75,7 @@ function serverOptions(spec: TlsListenerSpec): tls.SecureContextOptions {
 export function listenRawTls(opts: RawTlsOptions): Promise<RawTlsListener> {
   let table = buildTable(opts.spec);
   const created = { requestCert: table.requestCert, http2: table.http2 && opts.onHttp2 !== undefined };
-  const sweep = new TimeoutSweep(opts);
+  const sweep = opts.timeouts ?? new TimeoutSweep(opts);
   const sockets = new Set<tls.TLSSocket>();
   const handshakes = new Map<string, ReturnType<typeof setTimeout>>();
   const server = tls.createServer(
@@ -151,7 +151,7 @@ export function listenRawTls(opts: RawTlsOptions): Promise<RawTlsListener> {
       return true;
     },
     stop(closeActive) {
-      sweep.stop();
+      if (!opts.timeouts) sweep.stop();
       server.close();
       if (closeActive) for (const s of sockets) s.destroy();
     },
