@@ -27,10 +27,11 @@ export type Middleware = (next: Handler) => Handler;
 
 /**
  * A route handler on the raw front: answers straight on the exchange and
- * calls `done` once the response is over. Callback style: on tiny responses a
+ * calls `done` once the response is over (with a performance.now() reading
+ * when it has one: saves a clock read). Callback style: on tiny responses a
  * Promise per request measured ~3% of throughput.
  */
-export type RawRouteHandler = (ex: RawExchange, ctx: RequestContext, conn: ConnInfo, done: () => void) => void;
+export type RawRouteHandler = (ex: RawExchange, ctx: RequestContext, conn: ConnInfo, done: (now?: number) => void) => void;
 
 /**
  * A middleware's raw-front form: works on the RawExchange (request head as a

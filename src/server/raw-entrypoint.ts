@@ -19,6 +19,7 @@ import type { HeaderList } from "./raw/http1-head.ts";
 import { requestFromExchange, writeResponse } from "./raw/request-bridge.ts";
 import type { RequestContext } from "./request-context.ts";
 import { escapeRawBytes, matchHost, splitRequestUrl } from "./request-target.ts";
+import { wallMs } from "./wall-clock.ts";
 
 // Bun's idle timer is capped at 255 s.
 const MAX_IDLE_SECONDS = 255;
@@ -169,9 +170,10 @@ export class RawEntryPoint extends EntryPointBase {
   private handle(ex: RawExchange): void {
     const head = ex.head;
     const target = splitRequestUrl(head.path);
+    const startHr = ex.arrivedAt || performance.now();
     const ctx: RequestContext = {
-      startMs: Date.now(),
-      startHr: performance.now(),
+      startMs: wallMs(startHr),
+      startHr,
       entryPoint: this.name,
       clientAddr: ex.remoteAddrPort ?? ex.remoteAddress,
       clientHost: ex.remoteAddress,
@@ -190,11 +192,11 @@ export class RawEntryPoint extends EntryPointBase {
     };
     this.inFlight++;
     let finished = false;
-    const done = () => {
+    const done = (now?: number) => {
       if (finished) return;
       finished = true;
       this.inFlight--;
-      ctx.durationMs = performance.now() - ctx.startHr;
+      ctx.durationMs = (now ?? performance.now()) - ctx.startHr;
       this.deps.observer.finished(ctx);
     };
     // Before routing and middlewares, as Traefik: what only a trusted peer may send.
@@ -226,7 +228,7 @@ export class RawEntryPoint extends EntryPointBase {
       }
       return;
     }
-    this.slowPath(ex, ctx, conn, route.value.handler).then(done, (err: unknown) => handlerFailed(ex, ctx, err, done));
+    this.slowPath(ex, ctx, conn, route.value.handler).then(() => done(), (err: unknown) => handlerFailed(ex, ctx, err, done));
   }
 
   /** Routes with middlewares or internal handlers: through a Request and a Response. */

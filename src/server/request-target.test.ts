@@ -31,5 +31,10 @@ describe("matchHost", () => {
     ["[::1]:443", "::1"],
     ["[::1]", "::1"],
     ["", ""],
+    ["example.com.:8080", "example.com"],
+    ["127.0.0.1:9300", "127.0.0.1"],
+    ["plain.example", "plain.example"],
+    ["\u00c9T\u00c9.example", "\u00e9t\u00e9.example"],
+    [".", ""],
   ])("%s -> %s", (input, out) => expect(matchHost(input)).toBe(out));
 });

@@ -56,12 +56,20 @@ export function matchHost(hostHeader: string): string {
   if (h.charCodeAt(0) === 91 /* [ */) {
     const close = h.indexOf("]");
     h = close < 0 ? h : h.slice(1, close);
-  } else {
-    const colon = h.indexOf(":");
-    if (colon >= 0) h = h.slice(0, colon);
+    return h.toLowerCase();
   }
-  if (h.endsWith(".")) h = h.slice(0, -1);
-  return h.toLowerCase();
+  // One pass of charCodeAt (no native call) finds the port and any capital
+  // letter (or a non-ASCII one): the usual host needs one slice at most.
+  let end = h.length;
+  let upper = false;
+  for (let i = 0; i < end; i++) {
+    const c = h.charCodeAt(i);
+    if (c === 58 /* : */) end = i;
+    else if ((c >= 65 && c <= 90) || c > 127) upper = true;
+  }
+  if (end > 0 && h.charCodeAt(end - 1) === 46 /* . */) end--;
+  if (end < h.length) h = h.slice(0, end);
+  return upper ? h.toLowerCase() : h;
 }
 
 const RAW_BYTE = /[\x80-\xff]/;

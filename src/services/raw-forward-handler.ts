@@ -68,7 +68,7 @@ class ForwardCall implements RawForwardSink {
   constructor(
     private readonly ex: RawExchange,
     private readonly ctx: RequestContext,
-    private readonly done: () => void,
+    private readonly done: (now?: number) => void,
     private readonly server: ServerState,
     private readonly observer: ForwardObserver | undefined,
   ) {}
@@ -78,9 +78,10 @@ class ForwardCall implements RawForwardSink {
     this.server.inFlight--;
     ctx.originStatus = ctx.downstreamStatus = result.status;
     ctx.originContentSize = ctx.downstreamContentSize = result.responseBytes;
-    ctx.originDurationMs = performance.now() - this.sentAt;
+    const now = performance.now();
+    ctx.originDurationMs = now - this.sentAt;
     if (this.observer) this.observer.answered(this.server, ctx.originDurationMs);
-    this.done();
+    this.done(now);
   }
 
   /** A WebSocket tunnel ended (after its 101). */

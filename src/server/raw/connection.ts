@@ -15,6 +15,8 @@ const MAX_BUFFERED_INPUT = 64 * 1024;
 
 export interface RawExchange {
   readonly head: RequestHead;
+  /** performance.now() when the request head arrived, when the front knows it (saves a clock read). */
+  readonly arrivedAt?: number;
   /** For logs and metrics when not HTTP/1.x ("HTTP/2.0" for HTTP/2 streams). */
   readonly protocol?: string;
   /** Set when the request came over TLS. */
@@ -138,7 +140,12 @@ class Exchange implements RawExchange {
   private trailers: HeaderList | null = null;
   readonly writer: ResponseWriter;
 
-  constructor(readonly conn: Connection, readonly head: RequestHead, readonly remoteAddress: string) {
+  constructor(
+    readonly conn: Connection,
+    readonly head: RequestHead,
+    readonly remoteAddress: string,
+    readonly arrivedAt: number,
+  ) {
     this.writer = new ResponseWriter(conn.out, head.method, head.version, head.keepAlive);
   }
 
@@ -372,12 +379,14 @@ export class Connection implements TimedConnection {
 
   private startExchange(head: RequestHead): void {
     this.requests++;
-    const ex = new Exchange(this, head, this.remoteAddress);
+    // The clock read for the socket event that brought the head; a head parsed later (after a pipelined response) reads its own.
+    const now = this.eventClock || performance.now();
+    const ex = new Exchange(this, head, this.remoteAddress, now);
     this.current = ex;
     const { keepAliveMaxRequests, keepAliveMaxTimeMs } = this.opts;
     if (keepAliveMaxRequests && this.requests >= keepAliveMaxRequests) ex.writer.keepAlive = false;
-    if (keepAliveMaxTimeMs && performance.now() - this.openedAt >= keepAliveMaxTimeMs) ex.writer.keepAlive = false;
-    if (this.opts.writeTimeoutMs) this.writeStartedAt = performance.now();
+    if (keepAliveMaxTimeMs && now - this.openedAt >= keepAliveMaxTimeMs) ex.writer.keepAlive = false;
+    if (this.opts.writeTimeoutMs) this.writeStartedAt = now;
     try {
       this.opts.onRequest(ex);
     } catch {
@@ -463,6 +472,9 @@ export class Connection implements TimedConnection {
   /** When the request being read began to arrive (performance.now()); 0 = not reading one. */
   readStartedAt = 0;
 
+  /** performance.now() of the socket event being handled (onData); 0 outside one. */
+  private eventClock = 0;
+
   onData(chunk: Uint8Array): void {
     if (this.closing) return;
     // Only before a first request: after one, the preface is just a bad HTTP/1.1 request.
@@ -473,8 +485,15 @@ export class Connection implements TimedConnection {
       this.socket.data = this.opts.onH2c(this.socket, chunk);
       return;
     }
-    if (this.readStartedAt === 0 && this.current === null && this.opts.readTimeoutMs) this.readStartedAt = performance.now();
-    this.parser.push(chunk);
+    // One clock read per socket event, shared by the read timeout and the requests it completes.
+    const now = performance.now();
+    if (this.readStartedAt === 0 && this.current === null && this.opts.readTimeoutMs) this.readStartedAt = now;
+    this.eventClock = now;
+    try {
+      this.parser.push(chunk);
+    } finally {
+      this.eventClock = 0;
+    }
     if (this.parser.buffered > MAX_BUFFERED_INPUT) this.pauseReading();
   }
 

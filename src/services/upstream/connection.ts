@@ -50,7 +50,7 @@ export class UpstreamConnection implements BatchedWriter {
   lastError: Error | undefined;
   /** Requests started on this socket; > 0 means a reused (possibly stale) socket. */
   uses = 0;
-  /** performance.now() when it went back to the pool. */
+  /** The pool's sweep count when it went back to the pool (pool.ts). */
   idleSince = 0;
   /** The dial gave up (timeout/abort): close the socket as soon as it opens. */
   private abandoned = false;

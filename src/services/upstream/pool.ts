@@ -14,6 +14,13 @@ export class ConnectionPool {
   private readonly idle = new Map<string, UpstreamConnection[]>();
   private sweeper: ReturnType<typeof setInterval> | null = null;
   private idleCount = 0;
+  /**
+   * Sweeps so far: a released connection is stamped with this count rather
+   * than a clock reading (one clock read less per request), and closed once
+   * enough sweeps went by, i.e. between idleConnTimeout and one sweep period later.
+   */
+  private sweeps = 0;
+  private period = 0;
 
   constructor(private readonly opts: PoolOptions) {}
 
@@ -43,7 +50,7 @@ export class ConnectionPool {
       return;
     }
     conn.listener = null;
-    conn.idleSince = performance.now();
+    conn.idleSince = this.sweeps;
     list.push(conn);
     this.idleCount++;
     // The upstream may close an idle socket (its own keep-alive timeout): drop it then.
@@ -86,8 +93,8 @@ export class ConnectionPool {
   private ensureSweeper(): void {
     const timeout = this.opts.idleConnTimeoutMs;
     if (this.sweeper || timeout <= 0) return;
-    const period = Math.min(Math.max(Math.floor(timeout / 4), 25), 1000);
-    this.sweeper = setInterval(() => this.sweep(), period);
+    this.period = Math.min(Math.max(Math.floor(timeout / 4), 25), 1000);
+    this.sweeper = setInterval(() => this.sweep(), this.period);
     this.sweeper.unref?.();
   }
 
@@ -97,7 +104,9 @@ export class ConnectionPool {
   }
 
   private sweep(): void {
-    const deadline = performance.now() - this.opts.idleConnTimeoutMs;
+    this.sweeps++;
+    // Idle for at least idleConnTimeout: stamped this many full sweep periods ago.
+    const deadline = this.sweeps - Math.ceil(this.opts.idleConnTimeoutMs / this.period) - 1;
     for (const [key, list] of this.idle) {
       // Oldest sit at the front (LIFO reuse from the back).
       let expired = 0;
