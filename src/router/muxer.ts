@@ -134,14 +134,15 @@ export class Muxer<T> {
 
   match(input: MatchInput): RouteMatch<T> | undefined {
     if (this.dirty) this.finalize();
-    const host = stripTrailingDot(input.host);
-    const got = this.exact.get(host);
+    // Empty maps are not asked: reading the host string flattens it (an allocation and a lock in JSC).
+    const host = this.exact.size > 0 || this.wildcard.size > 0 ? stripTrailingDot(input.host) : "";
+    const got = this.exact.size > 0 ? this.exact.get(host) : undefined;
     // A one-route bucket is the entry itself: `single`, seen as a list of one.
     const single = got === undefined || Array.isArray(got) ? undefined : got;
     const a = got === undefined || single !== undefined ? NONE : (got as Entry<T>[]);
     const na = single !== undefined ? 1 : a.length;
-    const dot = host.indexOf(".");
-    const w = dot > 0 && this.wildcard.size > 0 ? (this.wildcard.get(host.slice(dot + 1)) ?? NONE) : NONE;
+    const dot = this.wildcard.size > 0 ? host.indexOf(".") : -1;
+    const w = dot > 0 ? (this.wildcard.get(host.slice(dot + 1)) ?? NONE) : NONE;
     const f = this.fallback;
     let ia = 0;
     let iw = 0;

@@ -66,8 +66,45 @@ const NO_TOKENS: string[] = Object.freeze([]) as unknown as string[];
 /** Visible ASCII and obs-text; no CTL, SP or DEL. */
 const TARGET = /^[\x21-\x7e\x80-\xff]+$/;
 
-/** Validates and splits `method SP target SP version`. */
-function requestLine(text: string): { method: string; target: string; version: "1.0" | "1.1" } {
+/**
+ * A well-formed request line at the start of a head, tested in place (no
+ * copy of the line is made: every substring of the head costs an allocation
+ * and, once read, a lock in JSC). Anything else goes to requestLineError.
+ */
+const REQUEST_LINE = /[!#$%&'*+\-.^_`|~0-9A-Za-z]+ [\x21-\x7e\x80-\xff]+ HTTP\/1\.[01](?:\r\n|$)/y;
+
+/** The usual methods as constants, so the request line needs one substring (the target). */
+const METHODS = ["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"];
+
+/** The method ending at `end` (case-sensitive): a constant for the usual ones. */
+function methodAt(text: string, end: number): string {
+  for (let i = 0; i < METHODS.length; i++) {
+    const m = METHODS[i]!;
+    if (m.length === end && startsWithExactly(text, m)) return m;
+  }
+  return text.slice(0, end);
+}
+
+function startsWithExactly(text: string, prefix: string): boolean {
+  for (let i = 0; i < prefix.length; i++) if (text.charCodeAt(i) !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Validates and splits `method SP target SP version` at the start of `text` (the line ends at `eol`, -1 = end of text). */
+function requestLine(text: string, eol: number): { method: string; target: string; version: "1.0" | "1.1" } {
+  const end = eol < 0 ? text.length : eol;
+  REQUEST_LINE.lastIndex = 0;
+  // No part of the pattern matches CR or LF: a match ends at the first CRLF, which must be the line's.
+  if (!REQUEST_LINE.test(text) || REQUEST_LINE.lastIndex !== (eol < 0 ? end : end + 2)) requestLineError(text.slice(0, end));
+  let sp1 = 0;
+  while (text.charCodeAt(sp1) !== 32) sp1++; // the method is a token: the first space ends it
+  const sp2 = end - 9; // " HTTP/1.x"
+  const version = text.charCodeAt(end - 1) === 49 /* 1 */ ? "1.1" : "1.0";
+  return { method: methodAt(text, sp1), target: text.slice(sp1 + 1, sp2), version };
+}
+
+/** Why a request line is not well-formed (it always throws). */
+function requestLineError(text: string): never {
   const sp1 = text.indexOf(" ");
   const sp2 = sp1 < 0 ? -1 : text.indexOf(" ", sp1 + 1);
   if (sp1 <= 0 || sp2 < 0 || text.indexOf(" ", sp2 + 1) >= 0) throw new HttpParseError(400, "malformed request line");
@@ -76,9 +113,7 @@ function requestLine(text: string): { method: string; target: string; version: "
   const version = text.slice(sp2 + 1);
   if (!TOKEN.test(method)) throw new HttpParseError(400, "invalid method");
   if (!TARGET.test(target)) throw new HttpParseError(400, "invalid request target");
-  if (version === "HTTP/1.1") return { method, target, version: "1.1" };
-  if (version === "HTTP/1.0") return { method, target, version: "1.0" };
-  if (/^HTTP\/\d\.\d$/.test(version)) throw new HttpParseError(505, "HTTP version not supported");
+  if (/^HTTP\/\d\.\d$/.test(version) && version !== "HTTP/1.1" && version !== "HTTP/1.0") throw new HttpParseError(505, "HTTP version not supported");
   throw new HttpParseError(400, "malformed HTTP version");
 }
 
@@ -128,14 +163,14 @@ function fieldLine(line: string, into: HeaderList): void {
  */
 export const FIELD_LINES = /(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*$/y;
 
-/** Field lines of a header or trailer section ("\r\n"-separated, no empty line). */
-export function parseFieldLines(text: string, maxFields: number): HeaderList {
+/** Field lines of a header or trailer section ("\r\n"-separated, no empty line), from `start` to the end of `text`. */
+export function parseFieldLines(text: string, maxFields: number, start = 0): HeaderList {
   const out: HeaderList = [];
-  if (text.length === 0) return out;
-  FIELD_LINES.lastIndex = 0;
-  if (FIELD_LINES.test(text)) return splitValidLines(text, maxFields, out);
+  if (text.length <= start) return out;
+  FIELD_LINES.lastIndex = start;
+  if (FIELD_LINES.test(text)) return splitValidLines(text, maxFields, out, start);
   // Something is wrong: line by line, to say what.
-  for (const line of text.split("\r\n")) {
+  for (const line of text.slice(start).split("\r\n")) {
     if (out.length >= maxFields) throw new HttpParseError(431, "too many header fields");
     fieldLine(line, out);
   }
@@ -143,9 +178,9 @@ export function parseFieldLines(text: string, maxFields: number): HeaderList {
 }
 
 /** Splits lines FIELD_LINES accepted: no per-line checks left but the count. */
-function splitValidLines(text: string, maxFields: number, out: HeaderList): HeaderList {
+function splitValidLines(text: string, maxFields: number, out: HeaderList, start = 0): HeaderList {
   const len = text.length;
-  let pos = 0;
+  let pos = start;
   while (pos < len) {
     if (out.length >= maxFields) throw new HttpParseError(431, "too many header fields");
     let end = text.indexOf("\r\n", pos);
@@ -176,9 +211,9 @@ function contentLength(values: string[], maxBodyBytes: number): number {
 /** Parses a head whose lines are CRLF-separated (no final empty line). */
 export function parseRequestHead(text: string, limits: HeadLimits): RequestHead {
   const eol = text.indexOf("\r\n");
-  const line = requestLine(eol < 0 ? text : text.slice(0, eol));
+  const line = requestLine(text, eol);
   const form = classifyTarget(line.method, line.target);
-  const headers = parseFieldLines(eol < 0 ? "" : text.slice(eol + 2), limits.maxHeaders);
+  const headers = eol < 0 ? [] : parseFieldLines(text, limits.maxHeaders, eol + 2);
   let hosts = 0;
   let hostValue = "";
   // Made only when their fields are there: most requests have none of them.

@@ -21,6 +21,30 @@ export function trimOws(text: string, from: number, to: number): string {
   return text.slice(from, to);
 }
 
+/** text[from, to) without surrounding OWS is exactly `lower`, ignoring ASCII case (see lowerEquals): no substring made. */
+export function owsValueIs(text: string, from: number, to: number, lower: string): boolean {
+  while (from < to && (text.charCodeAt(from) === SP || text.charCodeAt(from) === HTAB)) from++;
+  while (to > from && (text.charCodeAt(to - 1) === SP || text.charCodeAt(to - 1) === HTAB)) to--;
+  return to - from === lower.length && lowerEquals(text, from, lower);
+}
+
+/**
+ * text[from, to) is OWS, 1 to 15 digits, OWS: the number; otherwise -1 (the
+ * caller then parses the value the long way: lists, errors). No substring made.
+ */
+export function owsDigits(text: string, from: number, to: number): number {
+  while (from < to && (text.charCodeAt(from) === SP || text.charCodeAt(from) === HTAB)) from++;
+  while (to > from && (text.charCodeAt(to - 1) === SP || text.charCodeAt(to - 1) === HTAB)) to--;
+  if (to === from || to - from > 15) return -1;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /**
  * text[at, at + lower.length) equals `lower` (lower-case letters and "-")
  * ignoring ASCII case, without the allocations of slice().toLowerCase().

@@ -118,9 +118,29 @@ describe("RawResponseParser text block (no field list built)", () => {
   });
 });
 
+describe("RawResponseParser status line", () => {
+  test.each([
+    ["HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 200, "OK"],
+    ["HTTP/1.1 200 Okay\r\nContent-Length: 0\r\n\r\n", 200, "Okay"],
+    ["HTTP/1.1 404 OK?\r\nContent-Length: 0\r\n\r\n", 404, "OK?"],
+    ["HTTP/1.1 204 \r\n\r\n", 204, ""],
+    ["HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", 503, "Service Unavailable"],
+    ["HTTP/1.0 200 OK\r\n\r\n", 200, "OK"],
+    ["HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", 200, ""],
+  ])("%j gives %d and its reason", (input, status, reason) => {
+    const r = parse(input, { eof: true });
+    expect(r.error).toBeNull();
+    expect(r.head?.status).toBe(status);
+    expect(r.head?.reason).toBe(reason);
+  });
+});
+
 describe("RawResponseParser rejects", () => {
   test.each([
     ["bad status line", "HTTP/1.1 20 OK\r\n\r\n"],
+    ["status line with a bare CR", "HTTP/1.1 200 O\rK\r\n\r\n"],
+    ["status code out of range", "HTTP/1.1 600 No\r\n\r\n"],
+    ["something other than a space after the code", "HTTP/1.1 200OK\r\n\r\n"],
     ["HTTP/2 status line", "HTTP/2 200 OK\r\n\r\n"],
     ["bare LF in head", "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n"],
     ["space before colon", "HTTP/1.1 200 OK\r\nX-A : 1\r\n\r\n"],

@@ -7,7 +7,7 @@
 // Content-Length, bad chunk line) is a ProtocolError and the connection is
 // never reused.
 import { FIELD_LINES, FieldBlock, parseFieldLines, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
-import { hexValue, listTokens, lowerEquals, trimOws, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
+import { hexValue, listTokens, lowerEquals, owsDigits, owsValueIs, trimOws, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
 import { ProtocolError } from "./response-parser.ts";
 
 export { ProtocolError } from "./response-parser.ts";
@@ -36,8 +36,11 @@ export interface RawResponseSink {
 const enum State { Head, Fixed, ChunkSize, ChunkData, ChunkDataEnd, Trailers, UntilClose, Done }
 
 const HEAD_END = Buffer.from("\r\n\r\n");
-// Tested, not exec'd: the parts sit at fixed offsets ("HTTP/1.1 200 " is 13 chars), no match array needed.
-const STATUS_LINE = /^HTTP\/1\.[01] [1-5][0-9]{2} [\t\x20-\x7e\x80-\xff]*$/;
+// Tested in place at the head's start, not exec'd: the parts sit at fixed
+// offsets ("HTTP/1.1 200 " is 13 chars), no match array or copy of the line
+// needed. No part matches CR or LF, so a match ends at the line's own CRLF.
+// The space and reason may be missing ("HTTP/1.1 200"), as Go's client allows.
+const STATUS_LINE = /HTTP\/1\.[01] [1-5][0-9]{2}(?: [\t\x20-\x7e\x80-\xff]*)?(?:\r\n|$)/y;
 const MAX_FIELDS = 200;
 const MAX_CHUNK_LINE = 4096;
 const MAX_TRAILER_BYTES = 16 * 1024;
@@ -217,11 +220,15 @@ export class RawResponseParser {
 
   private head(text: string): void {
     const eol = text.indexOf("\r\n");
-    const line = eol < 0 ? text : text.slice(0, eol);
-    if (!STATUS_LINE.test(line)) throw new ProtocolError(`malformed status line ${JSON.stringify(line.slice(0, 64))}`);
-    const http11 = line.charCodeAt(7) === 49; /* 1 */
-    const status = (line.charCodeAt(9) - 48) * 100 + (line.charCodeAt(10) - 48) * 10 + (line.charCodeAt(11) - 48);
-    const reason = line.slice(13);
+    const end = eol < 0 ? text.length : eol;
+    STATUS_LINE.lastIndex = 0;
+    if (!STATUS_LINE.test(text) || STATUS_LINE.lastIndex !== (eol < 0 ? end : end + 2)) {
+      throw new ProtocolError(`malformed status line ${JSON.stringify(text.slice(0, Math.min(end, 64)))}`);
+    }
+    const http11 = text.charCodeAt(7) === 49; /* 1 */
+    const status = (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
+    // The usual reason as a constant: no substring of the head.
+    const reason = end === 15 && text.charCodeAt(13) === 79 && text.charCodeAt(14) === 75 ? "OK" : end <= 13 ? "" : text.slice(13, end);
     // Interim responses (100 Continue, 103 Early Hints): skip, the real head follows.
     if (status < 200 && status !== 101) {
       if (eol >= 0) fields(text.slice(eol + 2));
@@ -345,12 +352,16 @@ export class RawResponseParser {
       if (n === 2 || n === 7 || n === 10 || n === 14 || n === 17 || (n > 6 && (text.charCodeAt(pos) | 32) === 112)) {
         // Names compared in place (lowerEquals): no string per field.
         let drop = true;
-        if (n === 14 && lowerEquals(text, pos, "content-length")) cl = contentLength(trimOws(text, colon + 1, end), cl);
+        if (n === 14 && lowerEquals(text, pos, "content-length")) {
+          const digits = cl < 0 ? owsDigits(text, colon + 1, end) : -1;
+          cl = digits >= 0 ? digits : contentLength(trimOws(text, colon + 1, end), cl);
+        }
         else if (n === 17 && lowerEquals(text, pos, "transfer-encoding")) {
           const tokens = listTokens(trimOws(text, colon + 1, end));
           te = te === null ? tokens : te.concat(tokens);
         } else if (n === 10 && lowerEquals(text, pos, "connection")) {
-          const tokens = connectionTokens(trimOws(text, colon + 1, end));
+          // The usual values are recognised in place, without a substring.
+          const tokens = owsValueIs(text, colon + 1, end, "keep-alive") ? KEEP_ALIVE : owsValueIs(text, colon + 1, end, "close") ? CLOSE : connectionTokens(trimOws(text, colon + 1, end));
           if (namesOthers(tokens)) return false;
           conn = conn === null ? tokens : conn.concat(tokens);
         } else {
