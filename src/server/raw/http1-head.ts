@@ -13,13 +13,68 @@ export type HeaderList = Array<[name: string, value: string]>;
  */
 export class FieldBlock {
   private parsed: HeaderList | null = null;
-  constructor(readonly text: string) {}
+  constructor(protected joined: string) {}
+
+  get text(): string {
+    return this.joined;
+  }
 
   get list(): HeaderList {
     // Checked when the block was made: split only.
     return (this.parsed ??= splitValidLines(this.text.slice(0, -2), Number.MAX_SAFE_INTEGER, []));
   }
 }
+
+/**
+ * A FieldBlock that is a few ranges of a head as received: `bytes` (the
+ * socket read) holds the head from `base` on, and `source` is the same head
+ * as latin1 text. A writer that can copy bytes (copyTo) sends the ranges
+ * without making a string of them: each substring JSC makes costs an
+ * allocation, and joining them another plus a copy. The text is made only
+ * when something asks for it. The bytes must not change until the head is
+ * written (socket reads are fresh buffers).
+ */
+export class RangeFieldBlock extends FieldBlock {
+  constructor(
+    private readonly source: string,
+    private readonly bytes: Uint8Array,
+    private readonly base: number,
+    /** Pairs of [from, to) offsets into `source`, in order; each range ends with CRLF. */
+    private readonly ranges: number[],
+    /** Total length of the ranges. */
+    readonly byteLength: number,
+  ) {
+    super("");
+  }
+
+  override get text(): string {
+    if (this.joined.length === 0 && this.byteLength > 0) {
+      let text = "";
+      for (let i = 0; i < this.ranges.length; i += 2) {
+        const to = this.ranges[i + 1]!;
+        // The head text stops before the last line's CRLF; the bytes have it.
+        text += to > this.source.length ? `${this.source.slice(this.ranges[i])}\r\n` : this.source.slice(this.ranges[i], to);
+      }
+      this.joined = text;
+    }
+    return this.joined;
+  }
+
+  /** Copies the ranges' bytes into `into` at `offset`; returns the byte count. */
+  copyTo(into: Uint8Array, offset: number): number {
+    let at = offset;
+    for (let i = 0; i < this.ranges.length; i += 2) {
+      const from = this.base + this.ranges[i]!;
+      const to = this.base + this.ranges[i + 1]!;
+      copyBytes.call(this.bytes, into, at, from, to);
+      at += to - from;
+    }
+    return at - offset;
+  }
+}
+
+/** Buffer's copy on any Uint8Array (a socket read is not a Buffer; a view of one would allocate). */
+const copyBytes = Buffer.prototype.copy as (this: Uint8Array, target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number) => number;
 
 /** Response fields as a list, or as the text block they came in. */
 export type Fields = HeaderList | FieldBlock;

@@ -2,7 +2,7 @@
 // Content-Length when known, else chunked (HTTP/1.1) or close-delimited
 // (HTTP/1.0); no body for HEAD, 1xx, 204 and 304. The head is held back and
 // sent with the first body bytes so that small responses take one write.
-import { FieldBlock, type Fields, type HeaderList } from "./http1-head.ts";
+import { FieldBlock, RangeFieldBlock, type Fields, type HeaderList } from "./http1-head.ts";
 import type { SocketOut } from "./socket-out.ts";
 
 /** Fields the writer owns: framing and connection management. */
@@ -13,8 +13,22 @@ export interface ResponseFraming {
   contentLength?: number;
 }
 
+/** The usual status line, made once. */
+const LINE_200_OK = "HTTP/1.1 200 OK\r\n";
+
+/** `Content-Length: n` + the empty line, for small lengths made once each (flat strings: written without joining). */
+const LENGTH_TAILS: string[] = [];
+const LENGTH_TAILS_MAX = 4096;
+
+function lengthTail(cl: number): string {
+  if (cl >= LENGTH_TAILS_MAX) return `Content-Length: ${cl}\r\n\r\n`;
+  return (LENGTH_TAILS[cl] ??= `Content-Length: ${cl}\r\n\r\n`);
+}
+
 export class ResponseWriter {
+  /** The head to send before the first body bytes, as one string; or, for a RangeFieldBlock on a batching socket, as its parts. */
   private head: string | null = null;
+  private headParts: { line: string; block: RangeFieldBlock; tail: string } | null = null;
   private mode: "none" | "length" | "chunked" | "close" = "none";
   private left = 0;
   started = false;
@@ -34,33 +48,45 @@ export class ResponseWriter {
     if (this.started) throw new Error("response head already written");
     this.started = true;
     const noBody = this.method === "HEAD" || status < 200 || status === 204 || status === 304;
-    let text = `HTTP/1.1 ${status} ${reason}\r\n`;
-    if (headers instanceof FieldBlock) {
-      text += headers.text; // holds none of the fields the writer owns
-    } else {
-      for (const [name, value] of headers) {
-        if (name.length <= 17 && OWN.has(name.toLowerCase())) continue;
-        text += `${name}: ${value}\r\n`;
+    const line = status === 200 && reason === "OK" ? LINE_200_OK : `HTTP/1.1 ${status} ${reason}\r\n`;
+    // A block of received lines goes out as bytes when the socket batches (copies into its arena).
+    const block = headers instanceof RangeFieldBlock && this.out.batching ? headers : null;
+    let text = "";
+    if (block === null) {
+      if (headers instanceof FieldBlock) {
+        text = headers.text; // holds none of the fields the writer owns
+      } else {
+        for (const [name, value] of headers) {
+          if (name.length <= 17 && OWN.has(name.toLowerCase())) continue;
+          text += `${name}: ${value}\r\n`;
+        }
       }
     }
     const cl = framing.contentLength;
+    let tail = "";
     if (noBody) {
-      if (cl !== undefined && status !== 204 && status >= 200) text += `Content-Length: ${cl}\r\n`;
+      if (cl !== undefined && status !== 204 && status >= 200) tail = `Content-Length: ${cl}\r\n`;
       this.mode = "none";
     } else if (cl !== undefined) {
-      text += `Content-Length: ${cl}\r\n`;
       this.mode = "length";
       this.left = cl;
+      // The usual case: one cached string for the framing and the empty line.
+      if (this.keepAlive && this.version === "1.1") tail = lengthTail(cl);
+      else tail = `Content-Length: ${cl}\r\n`;
     } else if (this.version === "1.1") {
-      text += "Transfer-Encoding: chunked\r\n";
+      tail = "Transfer-Encoding: chunked\r\n";
       this.mode = "chunked";
     } else {
       this.mode = "close";
       this.keepAlive = false;
     }
-    if (!this.keepAlive) text += "Connection: close\r\n";
-    else if (this.version === "1.0") text += "Connection: keep-alive\r\n";
-    this.head = `${text}\r\n`;
+    if (this.mode !== "length" || !this.keepAlive || this.version !== "1.1") {
+      if (!this.keepAlive) tail += "Connection: close\r\n";
+      else if (this.version === "1.0") tail += "Connection: keep-alive\r\n";
+      tail += "\r\n";
+    }
+    if (block !== null) this.headParts = { line, block, tail };
+    else this.head = line + text + tail;
   }
 
   /** Queues body bytes; false when the socket is saturated (wait for drain). */
@@ -96,6 +122,7 @@ export class ResponseWriter {
   }
 
   private flushHead(): boolean {
+    if (this.headParts !== null) return this.sendParts(null);
     const head = this.head;
     if (head === null) return !this.out.saturated;
     this.head = null;
@@ -104,10 +131,17 @@ export class ResponseWriter {
 
   /** Body bytes, after the held-back head when it is still pending (one write). */
   private send(chunk: Uint8Array): boolean {
+    if (this.headParts !== null) return this.sendParts(chunk);
     const head = this.head;
     if (head === null) return this.out.write(chunk);
     this.head = null;
     return this.out.writeWithHead(head, chunk);
+  }
+
+  private sendParts(body: Uint8Array | null): boolean {
+    const { line, block, tail } = this.headParts!;
+    this.headParts = null;
+    return this.out.writeParts(line, block, tail, body);
   }
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { RangeFieldBlock } from "./http1-head.ts";
 import { SCRATCH } from "./scratch.ts";
 import { SocketOut } from "./socket-out.ts";
 import { shortWriteSocket } from "./testing-sockets.ts";
@@ -128,4 +129,40 @@ describe("SocketOut with write batching", () => {
     await nextRound();
     outs.forEach(({ text }, i) => expect(text()).toBe(`R${i}\r\n\r\n${"x".repeat(body.length)}`));
   });
+
+  /** A head "HTTP/1.1 200 OK\r\nA: 1\r\nConnection: keep-alive\r\nB: 2" whose block keeps A and B, as the response parser makes it. */
+  function blockOfReceivedHead(): { block: RangeFieldBlock; bytes: Buffer } {
+    const head = "HTTP/1.1 200 OK\r\nA: 1\r\nConnection: keep-alive\r\nB: 2";
+    const bytes = Buffer.from(`xx${head}\r\n\r\nbody`, "latin1"); // the head starts at 2 in the read
+    const a = head.indexOf("A:");
+    const conn = head.indexOf("Connection:");
+    const b = head.indexOf("B:");
+    return { block: new RangeFieldBlock(head, bytes, 2, [a, conn, b, head.length + 2], conn - a + head.length + 2 - b), bytes };
+  }
+
+  test("a head in parts: the block's bytes are copied between the status line and the framing", async () => {
+    const { socket: sock, text } = shortWriteSocket(1 << 20);
+    let writes = 0;
+    const counting = { write: (b: Uint8Array, o?: number, l?: number) => (writes++, sock.write(b, o, l)), end() {} };
+    const out = new SocketOut(counting, () => {}, true, true);
+    const { block } = blockOfReceivedHead();
+    expect(block.text).toBe("A: 1\r\nB: 2\r\n");
+    expect(block.list).toEqual([["A", "1"], ["B", "2"]]);
+    expect(out.writeParts("HTTP/1.1 200 OK\r\n", block, "Content-Length: 4\r\n\r\n", Buffer.from("body"))).toBe(true);
+    await nextRound();
+    expect(writes).toBe(1);
+    expect(text()).toBe("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nContent-Length: 4\r\n\r\nbody");
+  });
+
+  test("a head in parts on a socket with bytes still queued goes out as one string, in order", () => {
+    const { socket: sock, text } = shortWriteSocket(2);
+    const out = new SocketOut(sock, () => {}, true, true);
+    expect(out.write(Buffer.from("earlier"))).toBe(false);
+    const { block } = blockOfReceivedHead();
+    expect(out.writeParts("HTTP/1.1 200 OK\r\n", block, "\r\n", null)).toBe(false);
+    sock.budget = 1 << 20;
+    out.drain();
+    expect(text()).toBe("earlierHTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n");
+  });
 });
+

@@ -1,5 +1,6 @@
 // Bun's socket.write() does not buffer: it returns how many bytes it took
 // (possibly fewer, or -1). This keeps the rest in order and resends on drain.
+import type { RangeFieldBlock } from "./http1-head.ts";
 import type { RawSocket } from "./raw-socket.ts";
 import { SCRATCH, fillScratch } from "./scratch.ts";
 import { BatchSlot, type BatchedWriter } from "./write-batch.ts";
@@ -28,7 +29,8 @@ export class SocketOut implements BatchedWriter {
     private readonly socket: Pick<RawSocket, "write" | "end">,
     private readonly onDrained: () => void,
     private readonly copies = false,
-    private readonly batching = false,
+    /** Small writes wait for the end of the round (write-batch.ts); heads may then come as parts (writeParts). */
+    readonly batching = false,
   ) {}
 
   /** True while bytes wait for the socket. */
@@ -78,6 +80,17 @@ export class SocketOut implements BatchedWriter {
       return this.write(body) && headTaken; // both always: a short head write queues the body behind it
     }
     return this.write(Buffer.concat([bytes, body]));
+  }
+
+  /**
+   * writeWithHead for a head in parts: a status line, a block of received
+   * lines copied as bytes, and the framing lines. Batched like a head; made
+   * into one string when it cannot be (too big, bytes queued, not batching).
+   */
+  writeParts(line: string, block: RangeFieldBlock, tail: string, body: Uint8Array | null): boolean {
+    if (this.batch.pending) this.flushBatched();
+    if (this.batching && this.queue.length === 0 && !this.closed && this.batch.holdParts(line, block, tail, body)) return true;
+    return this.writeWithHead(line + block.text + tail, body);
   }
 
   /** Sends the batched write now (the batch's round ended, or order requires it). */

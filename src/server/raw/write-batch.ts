@@ -11,6 +11,7 @@
 // Bytes are copied into one arena, so nothing is allocated per write. Bun's
 // socket.write copies synchronously, so the arena is free again after a flush.
 
+import type { RangeFieldBlock } from "./http1-head.ts";
 import { writeLatin1 } from "./scratch.ts";
 
 /** A writer with at most one batched write pending; it sends it when asked. */
@@ -26,15 +27,21 @@ let used = 0;
 const writers: BatchedWriter[] = [];
 let scheduled = false;
 
-/** Copies `head` (latin1) and `body` into the arena; their offset, or -1 when too big to batch. */
-function batchFill(head: string, body: Uint8Array | null): number {
-  const total = head.length + (body === null ? 0 : body.length);
+/** Room for `total` bytes in the arena: their offset, or -1 when too big to batch. */
+function reserve(total: number): number {
   if (total > BATCH_MAX_WRITE) return -1;
   if (used + total > ARENA.length) flushBatches();
   const offset = used;
+  used += total;
+  return offset;
+}
+
+/** Copies `head` (latin1) and `body` into the arena; their offset, or -1 when too big to batch. */
+function batchFill(head: string, body: Uint8Array | null): number {
+  const offset = reserve(head.length + (body === null ? 0 : body.length));
+  if (offset < 0) return -1;
   writeLatin1(ARENA, head, offset);
   if (body !== null && body.length > 0) ARENA.set(body, offset + head.length);
-  used += total;
   return offset;
 }
 
@@ -64,6 +71,21 @@ export class BatchSlot {
     if (offset < 0) return false;
     this.offset = offset;
     this.length = head.length + (body === null ? 0 : body.length);
+    enlist(this.writer);
+    return true;
+  }
+
+  /** hold() for a head in parts (SocketOut.writeParts): the block's bytes are copied, not made into a string. */
+  holdParts(line: string, block: RangeFieldBlock, tail: string, body: Uint8Array | null): boolean {
+    const length = line.length + block.byteLength + tail.length + (body === null ? 0 : body.length);
+    const offset = reserve(length);
+    if (offset < 0) return false;
+    let at = offset + writeLatin1(ARENA, line, offset);
+    at += block.copyTo(ARENA, at);
+    at += writeLatin1(ARENA, tail, at);
+    if (body !== null && body.length > 0) ARENA.set(body, at);
+    this.offset = offset;
+    this.length = length;
     enlist(this.writer);
     return true;
   }

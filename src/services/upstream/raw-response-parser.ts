@@ -6,7 +6,7 @@
 // Anything ambiguous (bad status line, bare LF, obs-fold, conflicting
 // Content-Length, bad chunk line) is a ProtocolError and the connection is
 // never reused.
-import { FIELD_LINES, FieldBlock, parseFieldLines, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
+import { FIELD_LINES, RangeFieldBlock, parseFieldLines, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
 import { hexValue, listTokens, lowerEquals, owsDigits, owsValueIs, trimOws, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
 import { ProtocolError } from "./response-parser.ts";
 
@@ -105,8 +105,9 @@ export class RawResponseParser {
           }
           if (end + 4 - pos > this.maxHeadBytes) throw new ProtocolError("response head too large");
           const text = latin1(buf, pos, end);
+          const headStart = pos;
           pos = end + 4;
-          this.head(text);
+          this.head(text, buf, headStart);
           // (head() changed the state: the cast stops TS narrowing on the case label)
           if ((this.state as State) === State.Done) {
             // Bytes after a 101 belong to the tunnel; after anything else they poison the connection.
@@ -218,7 +219,8 @@ export class RawResponseParser {
     this.state = State.ChunkData;
   }
 
-  private head(text: string): void {
+  /** `text`: the head up to its final CRLF CRLF, as latin1; it starts at `buf[base]`. */
+  private head(text: string, buf: Uint8Array, base: number): void {
     const eol = text.indexOf("\r\n");
     const end = eol < 0 ? text.length : eol;
     STATUS_LINE.lastIndex = 0;
@@ -236,7 +238,7 @@ export class RawResponseParser {
     }
     if (eol >= 0 && status !== 101) {
       FIELD_LINES.lastIndex = eol + 2;
-      if (FIELD_LINES.test(text) && this.textHead(text, eol + 2, status, http11, reason)) return;
+      if (FIELD_LINES.test(text) && this.textHead(text, eol + 2, status, http11, reason, buf, base)) return;
     }
     const all = eol < 0 ? [] : fields(text.slice(eol + 2));
     const headers: HeaderList = [];
@@ -334,8 +336,10 @@ export class RawResponseParser {
    * on as one text block. False (nothing done) when a Connection field names
    * other fields to drop: the list path handles that.
    */
-  private textHead(text: string, start: number, status: number, http11: boolean, reason: string): boolean {
-    let kept = "";
+  private textHead(text: string, start: number, status: number, http11: boolean, reason: string, buf: Uint8Array, base: number): boolean {
+    // What passes on: ranges of the head (each a run of whole lines), not substrings.
+    const ranges: number[] = [];
+    let kept = 0;
     let keptFrom = start;
     let lines = 0;
     let cl = -1;
@@ -372,15 +376,22 @@ export class RawResponseParser {
             (n > 6 && lowerEquals(text, pos, "proxy-"));
         }
         if (drop) {
-          if (pos > keptFrom) kept += text.slice(keptFrom, pos);
+          if (pos > keptFrom) {
+            ranges.push(keptFrom, pos);
+            kept += pos - keptFrom;
+          }
           keptFrom = end + 2;
         }
       }
       pos = end + 2;
     }
-    if (keptFrom < len) kept += `${text.slice(keptFrom, len)}\r\n`;
+    if (keptFrom < len) {
+      // The last line's CRLF is in the bytes, just past the text.
+      ranges.push(keptFrom, len + 2);
+      kept += len + 2 - keptFrom;
+    }
     cl = this.frame(status, http11, conn, te, cl);
-    this.sink.onHead({ status, reason, headers: new FieldBlock(kept), contentLength: cl, upgrade: null });
+    this.sink.onHead({ status, reason, headers: new RangeFieldBlock(text, buf, base, ranges, kept), contentLength: cl, upgrade: null });
     if (this.state === State.Done) this.finish(null);
     return true;
   }
