@@ -44,6 +44,7 @@ export function rawLoadBalancerHandler(balancer: Balancer, opts: ForwardOptions,
         proxyHostname: opts.proxyHostname,
         websocket,
         backendHost: opts.passHostHeader ? null : server.host,
+        received: ex.head.received,
       },
       ENTRY_FILTERED,
     );

@@ -1,5 +1,5 @@
 import { FORWARDED as FORWARDED_NAMES, isTrusted, portOf, type ForwardedTrust } from "../forwarded-headers.ts";
-import { FieldBlock, type HeaderList } from "./http1-head.ts";
+import { FieldBlock, RangeFieldBlock, type HeaderList, type ReceivedFields } from "./http1-head.ts";
 import { lowerEquals } from "./http1-syntax.ts";
 
 // The raw front's version of stripHopByHop + applyForwardedHeaders: one pass
@@ -43,6 +43,8 @@ export interface RawForwardInput {
   websocket: boolean;
   /** Host to send when passHostHeader is false. */
   backendHost: string | null;
+  /** The field lines as received (the parser's RequestHead.received), when known. */
+  received?: ReceivedFields;
 }
 
 /**
@@ -51,6 +53,8 @@ export interface RawForwardInput {
  * Transfer-Encoding are left out: the upstream client frames the body itself.
  */
 export function forwardFields(input: RawForwardInput, trust: ForwardedTrust): FieldBlock {
+  const asReceived = input.received !== undefined ? receivedBlock(input, input.received) : null;
+  if (asReceived !== null) return asReceived;
   const trusted = isTrusted(trust, input.clientIp);
   const named = input.connection.length ? new Set(input.connection) : null;
   let text = "";
@@ -90,14 +94,119 @@ export function forwardFields(input: RawForwardInput, trust: ForwardedTrust): Fi
     text += `${pair[0]}: ${pair[1]}\r\n`;
   }
   if (!hostSent && input.backendHost) text += `Host: ${input.backendHost}\r\n`;
+  if (priorFor === null && !hasProto && !hasHost && !hasPort && !hasRealIp) return new FieldBlock(text + forwardedSuffix(input));
   text += `X-Forwarded-For: ${priorFor ? `${priorFor}, ${input.clientIp}` : input.clientIp}\r\n`;
-  if (!hasProto) {
-    const secure = input.scheme === "https";
-    text += `X-Forwarded-Proto: ${input.websocket ? (secure ? "wss" : "ws") : input.scheme}\r\n`;
-  }
+  if (!hasProto) text += `X-Forwarded-Proto: ${forwardedProto(input)}\r\n`;
   if (!hasHost && input.host) text += `X-Forwarded-Host: ${input.host}\r\n`;
   if (!hasPort) text += `X-Forwarded-Port: ${portOf(input.host) ?? String(input.entryPointPort)}\r\n`;
   text += `X-Forwarded-Server: ${input.proxyHostname}\r\n`;
   if (!hasRealIp) text += `X-Real-Ip: ${input.clientIp}\r\n`;
   return new FieldBlock(text);
+}
+
+/**
+ * The usual request: its field lines are unchanged since parsing and none is
+ * one this proxy drops or rewrites (only Host, passed on as is). Then they go
+ * upstream as the bytes they came in, followed by our X-Forwarded-* lines:
+ * no string is made of them. Null when that does not hold.
+ */
+function receivedBlock(input: RawForwardInput, received: ReceivedFields): RangeFieldBlock | null {
+  const headers = input.headers;
+  const pairs = received.pairs;
+  if (input.backendHost !== null || headers.length !== pairs.length || headers.length === 0) return null;
+  // Connection naming fields beyond the usual ones: those must be found by name (the list path).
+  for (const token of input.connection) if (token !== "keep-alive" && token !== "close" && token !== "upgrade") return null;
+  const spans = received.spans;
+  // The lines are contiguous: runs of them, cut where a framing line is left out.
+  const ranges: number[] = [];
+  let runFrom = spans[0]!;
+  let bytes = 0;
+  for (let i = 0; i < headers.length; i++) {
+    const pair = headers[i]!;
+    // A middleware replaces pairs to change them: the same pair is the same line.
+    if (pair !== pairs[i]) return null;
+    const name = pair[0];
+    const n = name.length;
+    if (SPECIAL_LENGTHS[n] !== true || (n === 4 && lowerEquals(name, 0, "host"))) continue;
+    // Forwarded fields depend on trust: the list path. Hop-by-hop lines are cut
+    // out (framing and Upgrade are the upstream client's to write); others stay.
+    if (mayBeForwarded(name)) return null;
+    if (!isHopByHop(name)) continue;
+    const lineFrom = spans[2 * i]!;
+    if (lineFrom > runFrom) {
+      ranges.push(runFrom, lineFrom);
+      bytes += lineFrom - runFrom;
+    }
+    runFrom = spans[2 * i + 1]!;
+  }
+  const end = spans[spans.length - 1]!;
+  if (end > runFrom) {
+    ranges.push(runFrom, end);
+    bytes += end - runFrom;
+  }
+  const suffix = forwardedSuffix(input);
+  return new RangeFieldBlock(received.text, received.bytes, received.base, ranges, bytes + suffix.length, suffix);
+}
+
+/** One of FORWARDED (or another X-Forwarded-* name), without a lower-cased copy. */
+function mayBeForwarded(name: string): boolean {
+  if (name.length === 9) return lowerEquals(name, 0, "x-real-ip") || lowerEquals(name, 0, "forwarded");
+  return name.length > 12 && lowerEquals(name, 0, "x-forwarded-");
+}
+
+/** HOP_BY_HOP.has(name.toLowerCase()), without the lower-cased copy. */
+function isHopByHop(name: string): boolean {
+  switch (name.length) {
+    case 2:
+      return lowerEquals(name, 0, "te");
+    case 7:
+      return lowerEquals(name, 0, "trailer") || lowerEquals(name, 0, "upgrade");
+    case 10:
+      return lowerEquals(name, 0, "connection") || lowerEquals(name, 0, "keep-alive");
+    case 14:
+      return lowerEquals(name, 0, "content-length");
+    case 16:
+      return lowerEquals(name, 0, "proxy-connection");
+    case 17:
+      return lowerEquals(name, 0, "transfer-encoding");
+    case 18:
+      return lowerEquals(name, 0, "proxy-authenticate");
+    case 19:
+      return lowerEquals(name, 0, "proxy-authorization");
+    default:
+      return false;
+  }
+}
+
+function forwardedProto(input: RawForwardInput): string {
+  if (!input.websocket) return input.scheme;
+  return input.scheme === "https" ? "wss" : "ws";
+}
+
+/**
+ * X-Forwarded-* and X-Real-Ip for a request that brought none. The same
+ * text serves every request of a connection (client, Host, entrypoint), so
+ * the last one is kept while those match: already flat for the head writer.
+ */
+const lastSuffix = { clientIp: "", host: "", scheme: "", websocket: false, port: 0, proxyHostname: "", text: "" };
+
+function forwardedSuffix(input: RawForwardInput): string {
+  const last = lastSuffix;
+  if (
+    last.text !== "" && last.clientIp === input.clientIp && last.host === input.host && last.scheme === input.scheme &&
+    last.websocket === input.websocket && last.port === input.entryPointPort && last.proxyHostname === input.proxyHostname
+  ) {
+    return last.text;
+  }
+  let text = `X-Forwarded-For: ${input.clientIp}\r\nX-Forwarded-Proto: ${forwardedProto(input)}\r\n`;
+  if (input.host) text += `X-Forwarded-Host: ${input.host}\r\n`;
+  text += `X-Forwarded-Port: ${portOf(input.host) ?? String(input.entryPointPort)}\r\nX-Forwarded-Server: ${input.proxyHostname}\r\nX-Real-Ip: ${input.clientIp}\r\n`;
+  last.clientIp = input.clientIp;
+  last.host = input.host;
+  last.scheme = input.scheme;
+  last.websocket = input.websocket;
+  last.port = input.entryPointPort;
+  last.proxyHostname = input.proxyHostname;
+  last.text = text;
+  return text;
 }

@@ -2,6 +2,7 @@
 // strictly, and derives its framing (RFC 9112 §6): the body length, keep-alive,
 // Expect. Whatever a downstream server could read differently is rejected.
 import { HTAB, HttpParseError, SP, listTokens, lowerEquals, trimOws, validHost } from "./http1-syntax.ts";
+import { writeLatin1 } from "./scratch.ts";
 
 export type HeaderList = Array<[name: string, value: string]>;
 
@@ -41,8 +42,10 @@ export class RangeFieldBlock extends FieldBlock {
     private readonly base: number,
     /** Pairs of [from, to) offsets into `source`, in order; each range ends with CRLF. */
     private readonly ranges: number[],
-    /** Total length of the ranges. */
+    /** Total length of the ranges and the suffix. */
     readonly byteLength: number,
+    /** Lines of our own after the ranges (e.g. X-Forwarded-*), as text. */
+    private readonly suffix = "",
   ) {
     super("");
   }
@@ -55,7 +58,7 @@ export class RangeFieldBlock extends FieldBlock {
         // The head text stops before the last line's CRLF; the bytes have it.
         text += to > this.source.length ? `${this.source.slice(this.ranges[i])}\r\n` : this.source.slice(this.ranges[i], to);
       }
-      this.joined = text;
+      this.joined = text + this.suffix;
     }
     return this.joined;
   }
@@ -69,6 +72,7 @@ export class RangeFieldBlock extends FieldBlock {
       copyBytes.call(this.bytes, into, at, from, to);
       at += to - from;
     }
+    if (this.suffix.length > 0) at += writeLatin1(into as Buffer, this.suffix, at);
     return at - offset;
   }
 }
@@ -83,6 +87,22 @@ export function fieldList(fields: Fields): HeaderList {
   return fields instanceof FieldBlock ? fields.list : fields;
 }
 
+/**
+ * Where a request's field lines came from, so they can be sent on as the
+ * bytes they arrived in (forward-headers.ts) while nothing changed them:
+ * `pairs` is the field list as parsed (pair by pair, the same arrays), and
+ * spans[2i], spans[2i+1] the line of pairs[i] in `text` (CRLF included;
+ * the last one's CRLF lies just past `text`, in `bytes`). `bytes` holds the
+ * head from `base` on.
+ */
+export interface ReceivedFields {
+  text: string;
+  bytes: Uint8Array;
+  base: number;
+  spans: number[];
+  pairs: HeaderList;
+}
+
 export interface RequestHead {
   method: string;
   /** The request-target as sent. */
@@ -95,8 +115,14 @@ export interface RequestHead {
   /** Scheme of an absolute-form target, else null. */
   scheme: string | null;
   version: "1.0" | "1.1";
-  /** Field lines in order, names as sent, values without surrounding OWS. */
+  /**
+   * Field lines in order, names as sent, values without surrounding OWS.
+   * To change one, replace or remove its pair; never mutate a pair in place
+   * (the fast path compares pairs with `received.pairs` by identity).
+   */
   headers: HeaderList;
+  /** The field lines as received, when the parser had the bytes. */
+  received?: ReceivedFields;
   /** Body framing: "none" (no body), "length" (contentLength bytes) or "chunked". */
   body: "none" | "length" | "chunked";
   contentLength: number;
@@ -233,7 +259,7 @@ export function parseFieldLines(text: string, maxFields: number, start = 0): Hea
 }
 
 /** Splits lines FIELD_LINES accepted: no per-line checks left but the count. */
-function splitValidLines(text: string, maxFields: number, out: HeaderList, start = 0): HeaderList {
+function splitValidLines(text: string, maxFields: number, out: HeaderList, start = 0, spans: number[] | null = null): HeaderList {
   const len = text.length;
   let pos = start;
   while (pos < len) {
@@ -242,6 +268,7 @@ function splitValidLines(text: string, maxFields: number, out: HeaderList, start
     if (end < 0) end = len;
     const colon = text.indexOf(":", pos);
     out.push([text.slice(pos, colon), trimOws(text, colon + 1, end)]);
+    if (spans !== null) spans.push(pos, end + 2);
     pos = end + 2;
   }
   return out;
@@ -263,12 +290,28 @@ function contentLength(values: string[], maxBodyBytes: number): number {
   return found;
 }
 
-/** Parses a head whose lines are CRLF-separated (no final empty line). */
-export function parseRequestHead(text: string, limits: HeadLimits): RequestHead {
+/**
+ * Parses a head whose lines are CRLF-separated (no final empty line). With
+ * `bytes` (the head as received, from `base` on: the final CRLF CRLF
+ * included), the result keeps where each field line came from (`received`).
+ */
+export function parseRequestHead(text: string, limits: HeadLimits, bytes?: Uint8Array, base = 0): RequestHead {
   const eol = text.indexOf("\r\n");
   const line = requestLine(text, eol);
   const form = classifyTarget(line.method, line.target);
-  const headers = eol < 0 ? [] : parseFieldLines(text, limits.maxHeaders, eol + 2);
+  let headers: HeaderList;
+  let received: ReceivedFields | undefined;
+  if (eol < 0) headers = [];
+  else if (bytes === undefined) headers = parseFieldLines(text, limits.maxHeaders, eol + 2);
+  else {
+    FIELD_LINES.lastIndex = eol + 2;
+    if (!FIELD_LINES.test(text)) headers = parseFieldLines(text, limits.maxHeaders, eol + 2); // throws what is wrong
+    else {
+      const spans: number[] = [];
+      headers = splitValidLines(text, limits.maxHeaders, [], eol + 2, spans);
+      received = { text, bytes, base, spans, pairs: headers.slice() };
+    }
+  }
   let hosts = 0;
   let hostValue = "";
   // Made only when their fields are there: most requests have none of them.
@@ -346,5 +389,6 @@ export function parseRequestHead(text: string, limits: HeadLimits): RequestHead 
     expectContinue,
     connection,
     upgrade: connection.includes("upgrade") ? upgrade : null,
+    received,
   };
 }

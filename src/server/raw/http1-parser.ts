@@ -240,8 +240,10 @@ export class Http1RequestParser {
     if (eol - this.pos > this.limits.maxRequestLineBytes) throw new HttpParseError(414, "request line too long");
     if (size > this.limits.maxHeadBytes) throw new HttpParseError(431, "request head too large");
     const text = this.buf.toString("latin1", this.pos, end);
+    const base = this.pos;
     this.pos = end + 4;
-    const head = parseRequestHead(text, this.limits);
+    // The bytes go along so the field lines can be forwarded as received (socket reads are never reused).
+    const head = parseRequestHead(text, this.limits, this.buf, base);
     this.bodyBytes = 0;
     if (head.body === "chunked") {
       this.beginLine(State.ChunkSize);

@@ -2,6 +2,7 @@
 // queue (Bun's socket.write does not buffer: a short write must be resent on
 // `drain`) and forwards socket events to whichever exchange currently uses it.
 import type { Socket, SocketHandler } from "bun";
+import type { RangeFieldBlock } from "../../server/raw/http1-head.ts";
 import { SCRATCH, fillScratch } from "../../server/raw/scratch.ts";
 import { BatchSlot, type BatchedWriter } from "../../server/raw/write-batch.ts";
 import { UpstreamError } from "./types.ts";
@@ -166,6 +167,15 @@ export class UpstreamConnection implements BatchedWriter {
     // The scratch buffer is reused: the rest must be copied.
     this.queue.push(Buffer.from(SCRATCH.subarray(n, total)));
     return new Promise((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+  }
+
+  /** writeLatin1 for a head in parts (fields as received bytes): batched without making them a string. */
+  writeParts(line: string, block: RangeFieldBlock, tail: string): Promise<void> | null {
+    const s = this.socket;
+    if (!s || this.closed) throw new UpstreamError("reset", "upstream connection closed");
+    if (this.batch.pending) this.flushBatched();
+    if (this.queue.length === 0 && this.batch.holdParts(line, block, tail, null)) return null;
+    return this.writeLatin1(line + block.text + tail);
   }
 
   /** Sends the batched head now (end of the round, or a body write must follow it). */

@@ -7,7 +7,7 @@ import { freeBytes } from "../../server/raw/free-bytes.ts";
 import { fieldList, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
 import type { ConnectionListener, DialOptions, UpstreamConnection } from "./connection.ts";
 import { ProtocolError, RawResponseParser, type RawResponseHead, type RawResponseSink } from "./raw-response-parser.ts";
-import { chunkFrame, lastChunk, requestHeadText } from "./raw-request-head.ts";
+import { chunkFrame, lastChunk, requestHead, type RequestHeadParts } from "./raw-request-head.ts";
 import { Tunnel } from "./raw-tunnel.ts";
 import type { RawForwardRequest, RawForwardResult, RawForwardSink } from "./raw-types.ts";
 import { UpstreamError, type UpstreamTimeouts } from "./types.ts";
@@ -47,8 +47,8 @@ const enum Sent {
 export class ForwardRun implements ConnectionListener, RawResponseSink {
   private conn: UpstreamConnection | null = null;
   private parser: RawResponseParser | null = null;
-  /** The request head (latin1 text). */
-  private readonly head: string;
+  /** The request head: latin1 text, or in parts (field lines as received). */
+  private readonly head: string | RequestHeadParts;
   private reused = false;
   private retried = false;
   private gotBytes = false;
@@ -76,7 +76,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     private readonly upgrade: boolean,
     private readonly sink: RawForwardSink<RawForwardOutcome>,
   ) {
-    this.head = requestHeadText(req, ex.head, upgrade ? ex.head.upgrade : null);
+    this.head = requestHead(req, ex.head, upgrade ? ex.head.upgrade : null);
   }
 
   start(): void {
@@ -142,11 +142,13 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     return true;
   }
 
-  /** Writes to the upstream (a string: latin1 head text); with `pauseClient`, stops reading the client until queued bytes are out. */
-  private send(bytes: Uint8Array | string, pauseClient: boolean): Sent {
+  /** Writes to the upstream (a string: latin1 head text; or a head in parts); with `pauseClient`, stops reading the client until queued bytes are out. */
+  private send(bytes: Uint8Array | string | RequestHeadParts, pauseClient: boolean): Sent {
     let waiting: Promise<void> | null;
     try {
-      waiting = typeof bytes === "string" ? this.conn!.writeLatin1(bytes) : this.conn!.write(bytes);
+      if (typeof bytes === "string") waiting = this.conn!.writeLatin1(bytes);
+      else if (bytes instanceof Uint8Array) waiting = this.conn!.write(bytes);
+      else waiting = this.conn!.writeParts(bytes.line, bytes.block, bytes.tail);
     } catch {
       this.onClose(undefined);
       return Sent.Closed;
