@@ -88,6 +88,14 @@ describe("forwardFields from the lines as received", () => {
     expect(b.fields["x-forwarded-host"]).toBe("b.test");
   });
 
+  test("a head in a big read (a head and much body) is not kept for its bytes", () => {
+    const text = "POST /p HTTP/1.1\r\nHost: a.test\r\nContent-Length: 70000";
+    const bytes = Buffer.concat([Buffer.from(`${text}\r\n\r\n`, "latin1"), Buffer.alloc(70000, 0x62)]);
+    const head = parseRequestHead(text, { maxHeaders: 100, maxBodyBytes: Number.MAX_SAFE_INTEGER }, bytes, 0);
+    expect(head.received).toBeUndefined();
+    expect(viaReceived(head, trustNone).fields.host).toBe("a.test");
+  });
+
   test("a pair a middleware replaced is sent as replaced (the list path)", () => {
     const head = parsedFromBytes([["Host", "a.test"], ["X-A", "old"]]);
     head.headers[1] = ["X-A", "new"];

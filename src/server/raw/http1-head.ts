@@ -95,6 +95,9 @@ export function fieldList(fields: Fields): HeaderList {
  * the last one's CRLF lies just past `text`, in `bytes`). `bytes` holds the
  * head from `base` on.
  */
+/** Reads up to this size are kept as RequestHead.received. */
+const RECEIVED_MAX_READ = 64 * 1024;
+
 export interface ReceivedFields {
   text: string;
   bytes: Uint8Array;
@@ -302,7 +305,8 @@ export function parseRequestHead(text: string, limits: HeadLimits, bytes?: Uint8
   let headers: HeaderList;
   let received: ReceivedFields | undefined;
   if (eol < 0) headers = [];
-  else if (bytes === undefined) headers = parseFieldLines(text, limits.maxHeaders, eol + 2);
+  // Only a small read is kept for its bytes: a big one (a head and much body) would stay in memory for the whole exchange.
+  else if (bytes === undefined || bytes.length > RECEIVED_MAX_READ) headers = parseFieldLines(text, limits.maxHeaders, eol + 2);
   else {
     FIELD_LINES.lastIndex = eol + 2;
     if (!FIELD_LINES.test(text)) headers = parseFieldLines(text, limits.maxHeaders, eol + 2); // throws what is wrong

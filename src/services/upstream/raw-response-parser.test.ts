@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { FieldBlock, fieldList } from "../../server/raw/http1-head.ts";
+import { FieldBlock, RangeFieldBlock, fieldList } from "../../server/raw/http1-head.ts";
 import { RawResponseParser, type RawResponseHead } from "./raw-response-parser.ts";
 
 interface Outcome {
@@ -115,6 +115,18 @@ describe("RawResponseParser text block (no field list built)", () => {
     const lines = Array.from({ length: 201 }, (_, i) => `X-${i}: 1\r\n`).join("");
     const r = parse(`HTTP/1.1 200 OK\r\n${lines}Content-Length: 0\r\n\r\n`);
     expect(r.error).toContain("too many header fields");
+  });
+});
+
+describe("RawResponseParser keeps a read for its bytes only when it is small", () => {
+  test.each([
+    ["a head with a small body", 100, true],
+    ["a head with 20 KiB of body in the same read", 20 * 1024, false],
+  ])("%s", (_name, bodyBytes, asBytes) => {
+    const r = parse(`HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Length: ${bodyBytes}\r\n\r\n${"b".repeat(bodyBytes)}`);
+    expect(r.error).toBeNull();
+    expect(r.head?.headers instanceof RangeFieldBlock).toBe(asBytes);
+    expect((r.head?.headers as FieldBlock).text).toBe("X-A: 1\r\n");
   });
 });
 
