@@ -130,8 +130,8 @@ function receivedBlock(input: RawForwardInput, received: ReceivedFields): RangeF
     if (SPECIAL_LENGTHS[n] !== true || (n === 4 && lowerEquals(name, 0, "host"))) continue;
     // Forwarded fields depend on trust: the list path. Hop-by-hop lines are cut
     // out (framing and Upgrade are the upstream client's to write); others stay.
-    if (mayBeForwarded(name)) return null;
-    if (!isHopByHop(name)) continue;
+    if (namedIn(FORWARDED_BY_LENGTH, name)) return null;
+    if (!namedIn(HOP_BY_HOP_BY_LENGTH, name)) continue;
     const lineFrom = spans[2 * i]!;
     if (lineFrom > runFrom) {
       ranges.push(runFrom, lineFrom);
@@ -148,34 +148,21 @@ function receivedBlock(input: RawForwardInput, received: ReceivedFields): RangeF
   return new RangeFieldBlock(received.text, received.bytes, received.base, ranges, bytes + suffix.length, suffix);
 }
 
-/** One of FORWARDED (or another X-Forwarded-* name), without a lower-cased copy. */
-function mayBeForwarded(name: string): boolean {
-  if (name.length === 9) return lowerEquals(name, 0, "x-real-ip") || lowerEquals(name, 0, "forwarded");
-  return name.length > 12 && lowerEquals(name, 0, "x-forwarded-");
+/** Names grouped by length, to find a field name among them in place (lowerEquals) without a lower-cased copy. */
+function byLength(names: Iterable<string>): string[][] {
+  const table: string[][] = [];
+  for (const n of names) (table[n.length] ??= []).push(n);
+  return table;
 }
 
-/** HOP_BY_HOP.has(name.toLowerCase()), without the lower-cased copy. */
-function isHopByHop(name: string): boolean {
-  switch (name.length) {
-    case 2:
-      return lowerEquals(name, 0, "te");
-    case 7:
-      return lowerEquals(name, 0, "trailer") || lowerEquals(name, 0, "upgrade");
-    case 10:
-      return lowerEquals(name, 0, "connection") || lowerEquals(name, 0, "keep-alive");
-    case 14:
-      return lowerEquals(name, 0, "content-length");
-    case 16:
-      return lowerEquals(name, 0, "proxy-connection");
-    case 17:
-      return lowerEquals(name, 0, "transfer-encoding");
-    case 18:
-      return lowerEquals(name, 0, "proxy-authenticate");
-    case 19:
-      return lowerEquals(name, 0, "proxy-authorization");
-    default:
-      return false;
-  }
+const HOP_BY_HOP_BY_LENGTH = byLength(HOP_BY_HOP);
+const FORWARDED_BY_LENGTH = byLength(FORWARDED);
+
+function namedIn(table: string[][], name: string): boolean {
+  const candidates = table[name.length];
+  if (candidates === undefined) return false;
+  for (let i = 0; i < candidates.length; i++) if (lowerEquals(name, 0, candidates[i]!)) return true;
+  return false;
 }
 
 function forwardedProto(input: RawForwardInput): string {

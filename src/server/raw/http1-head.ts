@@ -77,6 +77,29 @@ export class RangeFieldBlock extends FieldBlock {
   }
 }
 
+/**
+ * A message head whose field lines are a RangeFieldBlock: the start line,
+ * the block, and our own closing lines (framing, the empty line). Writers
+ * that batch copy the block's bytes (BatchSlot.holdParts); others write
+ * headPartsText().
+ */
+export interface HeadParts {
+  line: string;
+  block: RangeFieldBlock;
+  tail: string;
+}
+
+export function headPartsText(parts: HeadParts): string {
+  return parts.line + parts.block.text + parts.tail;
+}
+
+/**
+ * Socket reads up to this size may back a RangeFieldBlock (or
+ * RequestHead.received): a bigger one (a head and much body) would stay in
+ * memory for as long as the block, i.e. the whole exchange.
+ */
+export const BYTES_BLOCK_MAX_READ = 16 * 1024;
+
 /** Buffer's copy on any Uint8Array (a socket read is not a Buffer; a view of one would allocate). */
 const copyBytes = Buffer.prototype.copy as (this: Uint8Array, target: Uint8Array, targetStart: number, sourceStart: number, sourceEnd: number) => number;
 
@@ -95,9 +118,6 @@ export function fieldList(fields: Fields): HeaderList {
  * the last one's CRLF lies just past `text`, in `bytes`). `bytes` holds the
  * head from `base` on.
  */
-/** Reads up to this size are kept as RequestHead.received. */
-const RECEIVED_MAX_READ = 64 * 1024;
-
 export interface ReceivedFields {
   text: string;
   bytes: Uint8Array;
@@ -247,12 +267,16 @@ function fieldLine(line: string, into: HeaderList): void {
  */
 export const FIELD_LINES = /(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*$/y;
 
-/** Field lines of a header or trailer section ("\r\n"-separated, no empty line), from `start` to the end of `text`. */
-export function parseFieldLines(text: string, maxFields: number, start = 0): HeaderList {
+/**
+ * Field lines of a header or trailer section ("\r\n"-separated, no empty
+ * line), from `start` to the end of `text`; with `spans`, where each line is
+ * (see ReceivedFields).
+ */
+export function parseFieldLines(text: string, maxFields: number, start = 0, spans: number[] | null = null): HeaderList {
   const out: HeaderList = [];
   if (text.length <= start) return out;
   FIELD_LINES.lastIndex = start;
-  if (FIELD_LINES.test(text)) return splitValidLines(text, maxFields, out, start);
+  if (FIELD_LINES.test(text)) return splitValidLines(text, maxFields, out, start, spans);
   // Something is wrong: line by line, to say what.
   for (const line of text.slice(start).split("\r\n")) {
     if (out.length >= maxFields) throw new HttpParseError(431, "too many header fields");
@@ -295,27 +319,17 @@ function contentLength(values: string[], maxBodyBytes: number): number {
 
 /**
  * Parses a head whose lines are CRLF-separated (no final empty line). With
- * `bytes` (the head as received, from `base` on: the final CRLF CRLF
- * included), the result keeps where each field line came from (`received`).
+ * `bytes` (the read the head came in, from `base` on, final CRLF CRLF
+ * included) no bigger than BYTES_BLOCK_MAX_READ, the result keeps where
+ * each field line came from (`received`).
  */
 export function parseRequestHead(text: string, limits: HeadLimits, bytes?: Uint8Array, base = 0): RequestHead {
   const eol = text.indexOf("\r\n");
   const line = requestLine(text, eol);
   const form = classifyTarget(line.method, line.target);
-  let headers: HeaderList;
-  let received: ReceivedFields | undefined;
-  if (eol < 0) headers = [];
-  // Only a small read is kept for its bytes: a big one (a head and much body) would stay in memory for the whole exchange.
-  else if (bytes === undefined || bytes.length > RECEIVED_MAX_READ) headers = parseFieldLines(text, limits.maxHeaders, eol + 2);
-  else {
-    FIELD_LINES.lastIndex = eol + 2;
-    if (!FIELD_LINES.test(text)) headers = parseFieldLines(text, limits.maxHeaders, eol + 2); // throws what is wrong
-    else {
-      const spans: number[] = [];
-      headers = splitValidLines(text, limits.maxHeaders, [], eol + 2, spans);
-      received = { text, bytes, base, spans, pairs: headers.slice() };
-    }
-  }
+  const spans = bytes !== undefined && bytes.length <= BYTES_BLOCK_MAX_READ ? [] : null;
+  const headers = eol < 0 ? [] : parseFieldLines(text, limits.maxHeaders, eol + 2, spans);
+  const received = spans !== null && spans.length > 0 ? { text, bytes: bytes!, base, spans, pairs: headers.slice() } : undefined;
   let hosts = 0;
   let hostValue = "";
   // Made only when their fields are there: most requests have none of them.

@@ -14,18 +14,28 @@ export const LF = 10;
 export const SP = 32;
 export const HTAB = 9;
 
-/** text[from, to) without surrounding OWS: SP and HTAB only (NBSP and other bytes belong to the value). */
-export function trimOws(text: string, from: number, to: number): string {
+/** Where text[from, to) starts once leading OWS (SP and HTAB only: NBSP and other bytes belong to the value) is skipped. */
+function owsStart(text: string, from: number, to: number): number {
   while (from < to && (text.charCodeAt(from) === SP || text.charCodeAt(from) === HTAB)) from++;
+  return from;
+}
+
+/** Where text[from, to) ends once trailing OWS is cut. */
+function owsEnd(text: string, from: number, to: number): number {
   while (to > from && (text.charCodeAt(to - 1) === SP || text.charCodeAt(to - 1) === HTAB)) to--;
-  return text.slice(from, to);
+  return to;
+}
+
+/** text[from, to) without surrounding OWS. */
+export function trimOws(text: string, from: number, to: number): string {
+  const start = owsStart(text, from, to);
+  return text.slice(start, owsEnd(text, start, to));
 }
 
 /** text[from, to) without surrounding OWS is exactly `lower`, ignoring ASCII case (see lowerEquals): no substring made. */
 export function owsValueIs(text: string, from: number, to: number, lower: string): boolean {
-  while (from < to && (text.charCodeAt(from) === SP || text.charCodeAt(from) === HTAB)) from++;
-  while (to > from && (text.charCodeAt(to - 1) === SP || text.charCodeAt(to - 1) === HTAB)) to--;
-  return to - from === lower.length && lowerEquals(text, from, lower);
+  const start = owsStart(text, from, to);
+  return owsEnd(text, start, to) - start === lower.length && lowerEquals(text, start, lower);
 }
 
 /**
@@ -33,8 +43,8 @@ export function owsValueIs(text: string, from: number, to: number, lower: string
  * caller then parses the value the long way: lists, errors). No substring made.
  */
 export function owsDigits(text: string, from: number, to: number): number {
-  while (from < to && (text.charCodeAt(from) === SP || text.charCodeAt(from) === HTAB)) from++;
-  while (to > from && (text.charCodeAt(to - 1) === SP || text.charCodeAt(to - 1) === HTAB)) to--;
+  from = owsStart(text, from, to);
+  to = owsEnd(text, from, to);
   if (to === from || to - from > 15) return -1;
   let n = 0;
   for (let i = from; i < to; i++) {

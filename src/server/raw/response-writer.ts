@@ -2,7 +2,7 @@
 // Content-Length when known, else chunked (HTTP/1.1) or close-delimited
 // (HTTP/1.0); no body for HEAD, 1xx, 204 and 304. The head is held back and
 // sent with the first body bytes so that small responses take one write.
-import { FieldBlock, RangeFieldBlock, type Fields, type HeaderList } from "./http1-head.ts";
+import { FieldBlock, RangeFieldBlock, type Fields, type HeadParts, type HeaderList } from "./http1-head.ts";
 import type { SocketOut } from "./socket-out.ts";
 
 /** Fields the writer owns: framing and connection management. */
@@ -28,7 +28,7 @@ function lengthTail(cl: number): string {
 export class ResponseWriter {
   /** The head to send before the first body bytes, as one string; or, for a RangeFieldBlock on a batching socket, as its parts. */
   private head: string | null = null;
-  private headParts: { line: string; block: RangeFieldBlock; tail: string } | null = null;
+  private headParts: HeadParts | null = null;
   private mode: "none" | "length" | "chunked" | "close" = "none";
   private left = 0;
   started = false;
@@ -70,9 +70,6 @@ export class ResponseWriter {
     } else if (cl !== undefined) {
       this.mode = "length";
       this.left = cl;
-      // The usual case: one cached string for the framing and the empty line.
-      if (this.keepAlive && this.version === "1.1") tail = lengthTail(cl);
-      else tail = `Content-Length: ${cl}\r\n`;
     } else if (this.version === "1.1") {
       tail = "Transfer-Encoding: chunked\r\n";
       this.mode = "chunked";
@@ -80,7 +77,10 @@ export class ResponseWriter {
       this.mode = "close";
       this.keepAlive = false;
     }
-    if (this.mode !== "length" || !this.keepAlive || this.version !== "1.1") {
+    if (this.mode === "length" && this.keepAlive && this.version === "1.1") {
+      tail = lengthTail(cl!); // the usual case: one cached string for the framing and the empty line
+    } else {
+      if (this.mode === "length") tail = `Content-Length: ${cl}\r\n`;
       if (!this.keepAlive) tail += "Connection: close\r\n";
       else if (this.version === "1.0") tail += "Connection: keep-alive\r\n";
       tail += "\r\n";
@@ -139,9 +139,9 @@ export class ResponseWriter {
   }
 
   private sendParts(body: Uint8Array | null): boolean {
-    const { line, block, tail } = this.headParts!;
+    const head = this.headParts!;
     this.headParts = null;
-    return this.out.writeParts(line, block, tail, body);
+    return this.out.writeParts(head, body);
   }
 }
 

@@ -148,7 +148,7 @@ describe("SocketOut with write batching", () => {
     const { block } = blockOfReceivedHead();
     expect(block.text).toBe("A: 1\r\nB: 2\r\n");
     expect(block.list).toEqual([["A", "1"], ["B", "2"]]);
-    expect(out.writeParts("HTTP/1.1 200 OK\r\n", block, "Content-Length: 4\r\n\r\n", Buffer.from("body"))).toBe(true);
+    expect(out.writeParts({ line: "HTTP/1.1 200 OK\r\n", block, tail: "Content-Length: 4\r\n\r\n" }, Buffer.from("body"))).toBe(true);
     await nextRound();
     expect(writes).toBe(1);
     expect(text()).toBe("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nContent-Length: 4\r\n\r\nbody");
@@ -159,7 +159,7 @@ describe("SocketOut with write batching", () => {
     const out = new SocketOut(sock, () => {}, true, true);
     expect(out.write(Buffer.from("earlier"))).toBe(false);
     const { block } = blockOfReceivedHead();
-    expect(out.writeParts("HTTP/1.1 200 OK\r\n", block, "\r\n", null)).toBe(false);
+    expect(out.writeParts({ line: "HTTP/1.1 200 OK\r\n", block, tail: "\r\n" }, null)).toBe(false);
     sock.budget = 1 << 20;
     out.drain();
     expect(text()).toBe("earlierHTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\n\r\n");

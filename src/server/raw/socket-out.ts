@@ -1,6 +1,6 @@
 // Bun's socket.write() does not buffer: it returns how many bytes it took
 // (possibly fewer, or -1). This keeps the rest in order and resends on drain.
-import type { RangeFieldBlock } from "./http1-head.ts";
+import { headPartsText, type HeadParts } from "./http1-head.ts";
 import type { RawSocket } from "./raw-socket.ts";
 import { SCRATCH, fillScratch } from "./scratch.ts";
 import { BatchSlot, type BatchedWriter } from "./write-batch.ts";
@@ -87,10 +87,10 @@ export class SocketOut implements BatchedWriter {
    * lines copied as bytes, and the framing lines. Batched like a head; made
    * into one string when it cannot be (too big, bytes queued, not batching).
    */
-  writeParts(line: string, block: RangeFieldBlock, tail: string, body: Uint8Array | null): boolean {
+  writeParts(head: HeadParts, body: Uint8Array | null): boolean {
     if (this.batch.pending) this.flushBatched();
-    if (this.batching && this.queue.length === 0 && !this.closed && this.batch.holdParts(line, block, tail, body)) return true;
-    return this.writeWithHead(line + block.text + tail, body);
+    if (this.batching && this.queue.length === 0 && !this.closed && this.batch.holdParts(head, body)) return true;
+    return this.writeWithHead(headPartsText(head), body);
   }
 
   /** Sends the batched write now (the batch's round ended, or order requires it). */

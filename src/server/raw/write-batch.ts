@@ -11,7 +11,7 @@
 // Bytes are copied into one arena, so nothing is allocated per write. Bun's
 // socket.write copies synchronously, so the arena is free again after a flush.
 
-import type { RangeFieldBlock } from "./http1-head.ts";
+import type { HeadParts } from "./http1-head.ts";
 import { writeLatin1 } from "./scratch.ts";
 
 /** A writer with at most one batched write pending; it sends it when asked. */
@@ -69,25 +69,27 @@ export class BatchSlot {
   hold(head: string, body: Uint8Array | null): boolean {
     const offset = batchFill(head, body);
     if (offset < 0) return false;
-    this.offset = offset;
-    this.length = head.length + (body === null ? 0 : body.length);
-    enlist(this.writer);
+    this.held(offset, head.length + (body === null ? 0 : body.length));
     return true;
   }
 
-  /** hold() for a head in parts (SocketOut.writeParts): the block's bytes are copied, not made into a string. */
-  holdParts(line: string, block: RangeFieldBlock, tail: string, body: Uint8Array | null): boolean {
-    const length = line.length + block.byteLength + tail.length + (body === null ? 0 : body.length);
+  /** hold() for a head in parts: the block's bytes are copied, not made into a string. */
+  holdParts(head: HeadParts, body: Uint8Array | null): boolean {
+    const length = head.line.length + head.block.byteLength + head.tail.length + (body === null ? 0 : body.length);
     const offset = reserve(length);
     if (offset < 0) return false;
-    let at = offset + writeLatin1(ARENA, line, offset);
-    at += block.copyTo(ARENA, at);
-    at += writeLatin1(ARENA, tail, at);
+    let at = offset + writeLatin1(ARENA, head.line, offset);
+    at += head.block.copyTo(ARENA, at);
+    at += writeLatin1(ARENA, head.tail, at);
     if (body !== null && body.length > 0) ARENA.set(body, at);
+    this.held(offset, length);
+    return true;
+  }
+
+  private held(offset: number, length: number): void {
     this.offset = offset;
     this.length = length;
     enlist(this.writer);
-    return true;
   }
 
   /**

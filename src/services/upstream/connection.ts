@@ -2,7 +2,7 @@
 // queue (Bun's socket.write does not buffer: a short write must be resent on
 // `drain`) and forwards socket events to whichever exchange currently uses it.
 import type { Socket, SocketHandler } from "bun";
-import type { RangeFieldBlock } from "../../server/raw/http1-head.ts";
+import { headPartsText, type HeadParts } from "../../server/raw/http1-head.ts";
 import { SCRATCH, fillScratch } from "../../server/raw/scratch.ts";
 import { BatchSlot, type BatchedWriter } from "../../server/raw/write-batch.ts";
 import { UpstreamError } from "./types.ts";
@@ -170,12 +170,12 @@ export class UpstreamConnection implements BatchedWriter {
   }
 
   /** writeLatin1 for a head in parts (fields as received bytes): batched without making them a string. */
-  writeParts(line: string, block: RangeFieldBlock, tail: string): Promise<void> | null {
+  writeParts(head: HeadParts): Promise<void> | null {
     const s = this.socket;
     if (!s || this.closed) throw new UpstreamError("reset", "upstream connection closed");
     if (this.batch.pending) this.flushBatched();
-    if (this.queue.length === 0 && this.batch.holdParts(line, block, tail, null)) return null;
-    return this.writeLatin1(line + block.text + tail);
+    if (this.queue.length === 0 && this.batch.holdParts(head, null)) return null;
+    return this.writeLatin1(headPartsText(head));
   }
 
   /** Sends the batched head now (end of the round, or a body write must follow it). */

@@ -4,10 +4,10 @@
 // ways, retries once on a stale pooled socket, and hands a 101 to Tunnel.
 import type { RawExchange } from "../../server/raw/connection.ts";
 import { freeBytes } from "../../server/raw/free-bytes.ts";
-import { fieldList, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
+import { fieldList, type Fields, type HeadParts, type HeaderList } from "../../server/raw/http1-head.ts";
 import type { ConnectionListener, DialOptions, UpstreamConnection } from "./connection.ts";
 import { ProtocolError, RawResponseParser, type RawResponseHead, type RawResponseSink } from "./raw-response-parser.ts";
-import { chunkFrame, lastChunk, requestHead, type RequestHeadParts } from "./raw-request-head.ts";
+import { chunkFrame, lastChunk, requestHead } from "./raw-request-head.ts";
 import { Tunnel } from "./raw-tunnel.ts";
 import type { RawForwardRequest, RawForwardResult, RawForwardSink } from "./raw-types.ts";
 import { UpstreamError, type UpstreamTimeouts } from "./types.ts";
@@ -48,7 +48,7 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
   private conn: UpstreamConnection | null = null;
   private parser: RawResponseParser | null = null;
   /** The request head: latin1 text, or in parts (field lines as received). */
-  private readonly head: string | RequestHeadParts;
+  private readonly head: string | HeadParts;
   private reused = false;
   private retried = false;
   private gotBytes = false;
@@ -143,12 +143,12 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
   }
 
   /** Writes to the upstream (a string: latin1 head text; or a head in parts); with `pauseClient`, stops reading the client until queued bytes are out. */
-  private send(bytes: Uint8Array | string | RequestHeadParts, pauseClient: boolean): Sent {
+  private send(bytes: Uint8Array | string | HeadParts, pauseClient: boolean): Sent {
     let waiting: Promise<void> | null;
     try {
       if (typeof bytes === "string") waiting = this.conn!.writeLatin1(bytes);
       else if (bytes instanceof Uint8Array) waiting = this.conn!.write(bytes);
-      else waiting = this.conn!.writeParts(bytes.line, bytes.block, bytes.tail);
+      else waiting = this.conn!.writeParts(bytes);
     } catch {
       this.onClose(undefined);
       return Sent.Closed;

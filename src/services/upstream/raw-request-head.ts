@@ -3,7 +3,7 @@
 // latin1, never as UTF-8, or obs-text bytes would change). Framing is ours: Content-Length
 // or Transfer-Encoding from the caller's list are dropped and set from the
 // client's actual body framing (a FieldBlock holds none by contract).
-import { FieldBlock, RangeFieldBlock, type HeaderList } from "../../server/raw/http1-head.ts";
+import { FieldBlock, RangeFieldBlock, type HeadParts, type HeaderList } from "../../server/raw/http1-head.ts";
 import type { RequestHead } from "../../server/raw/http1-parser.ts";
 
 export interface RequestHeadInput {
@@ -15,15 +15,8 @@ export interface RequestHeadInput {
 /** Go's transport sends `Content-Length: 0` for these when there is no body; some backends insist (411). */
 const WANTS_LENGTH = new Set(["POST", "PUT", "PATCH"]);
 
-/** A request head whose field lines are a RangeFieldBlock (bytes as received): written in parts (UpstreamConnection.writeParts). */
-export interface RequestHeadParts {
-  line: string;
-  block: RangeFieldBlock;
-  tail: string;
-}
-
 /** The head as one latin1 string, or in parts when its fields are received bytes. */
-export function requestHead(req: RequestHeadInput, client: RequestHead, upgrade: string | null): string | RequestHeadParts {
+export function requestHead(req: RequestHeadInput, client: RequestHead, upgrade: string | null): string | HeadParts {
   const line = `${req.method} ${req.pathAndQuery} HTTP/1.1\r\n`;
   let tail = "";
   if (client.body === "length") tail = `Content-Length: ${client.contentLength}\r\n`;
@@ -35,7 +28,6 @@ export function requestHead(req: RequestHeadInput, client: RequestHead, upgrade:
   if (headers instanceof RangeFieldBlock) return { line, block: headers, tail };
   return line + (headers instanceof FieldBlock ? headers.text : fieldLinesOf(headers)) + tail;
 }
-
 
 /** The list's lines without the framing fields. */
 function fieldLinesOf(headers: HeaderList): string {

@@ -6,7 +6,7 @@
 // Anything ambiguous (bad status line, bare LF, obs-fold, conflicting
 // Content-Length, bad chunk line) is a ProtocolError and the connection is
 // never reused.
-import { FIELD_LINES, FieldBlock, RangeFieldBlock, parseFieldLines, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
+import { BYTES_BLOCK_MAX_READ, FIELD_LINES, FieldBlock, RangeFieldBlock, parseFieldLines, type Fields, type HeaderList } from "../../server/raw/http1-head.ts";
 import { hexValue, listTokens, lowerEquals, owsDigits, owsValueIs, trimOws, validChunkExtensions } from "../../server/raw/http1-syntax.ts";
 import { ProtocolError } from "./response-parser.ts";
 
@@ -50,9 +50,6 @@ const EMPTY = new Uint8Array(0);
 const indexOfBytes = Buffer.prototype.indexOf;
 const toStr = Buffer.prototype.toString;
 const latin1 = (buf: Uint8Array, start: number, end: number): string => toStr.call(buf, "latin1", start, end);
-
-/** A head in a read up to this size is passed on as a RangeFieldBlock of the read's bytes. */
-const BYTES_BLOCK_MAX_READ = 16 * 1024;
 
 /** Below this size a body piece is copied out of the socket's chunk rather than viewed. */
 const COPY_PIECE_MAX = 2048;
@@ -395,8 +392,6 @@ export class RawResponseParser {
     }
     cl = this.frame(status, http11, conn, te, cl);
     const block = new RangeFieldBlock(text, buf, base, ranges, kept);
-    // Only a small read is worth keeping for its bytes (a head and a small body, written together
-    // from the write batch); a big one would be held in memory until the response ends.
     const headers = buf.length <= BYTES_BLOCK_MAX_READ ? block : new FieldBlock(block.text);
     this.sink.onHead({ status, reason, headers, contentLength: cl, upgrade: null });
     if (this.state === State.Done) this.finish(null);
