@@ -20,6 +20,8 @@ export interface TlsListenerSpec {
   /** Listener-wide: protocol versions ("no TLSvX" bits) and TLS 1.2 ciphers. */
   secureOptions: number;
   ciphers?: string;
+  /** Key exchange groups (node's ecdhCurve); BoringSSL takes them from the listener, not from the SNI context. */
+  ecdhCurve?: string;
   sniStrict: boolean;
   http2: boolean;
   /**
@@ -87,7 +89,7 @@ function buildSpec(
       diagnostics.push({
         severity: "warning",
         path: `http.routers.${r.router}.tls.options`,
-        message: `router ${r.router}: TLS option "${name}" sets versions, cipher suites, sniStrict or ALPN, which apply per listener in Sluice; entrypoint ${ep} uses those of its own option; client authentication of "${name}" still applies to this router's hosts`,
+        message: `router ${r.router}: TLS option "${name}" sets versions, cipher suites, curves, session tickets, sniStrict or ALPN, which apply per listener in Sluice; entrypoint ${ep} uses those of its own option; client authentication of "${name}" still applies to this router's hosts`,
       });
     }
     for (const h of r.hosts) hostOptions.set(h, opt);
@@ -110,11 +112,14 @@ function buildSpec(
     strictNames = new SniTable<true>();
     for (const c of certs) for (const n of c.names) strictNames.set(n, true);
   }
-  return { entries, secureOptions: listener.secureOptions, ciphers: listener.ciphers, sniStrict: listener.sniStrict, http2: listener.http2, strictNames, fingerprint };
+  if (listener.ecdhCurve && process.env.SLUICE_FRONT === "serve") {
+    diagnostics.push({ severity: "warning", path: `entryPoints.${ep}.http.tls.options`, message: `curvePreferences is not applied with SLUICE_FRONT=serve (Bun.serve has no curve setting); the default front applies it` });
+  }
+  return { entries, secureOptions: listener.secureOptions, ciphers: listener.ciphers, ecdhCurve: listener.ecdhCurve, sniStrict: listener.sniStrict, http2: listener.http2, strictNames, fingerprint };
 }
 
 function listenerWide(o: CompiledTlsOptions): string {
-  return JSON.stringify([o.secureOptions, o.ciphers ?? "", o.sniStrict, o.http2]);
+  return JSON.stringify([o.secureOptions, o.ciphers ?? "", o.ecdhCurve ?? "", o.sniStrict, o.http2]);
 }
 
 function clientAuth(o: CompiledTlsOptions): Partial<SniEntry> {

@@ -42,11 +42,28 @@ describe("compileTlsOptions", () => {
     expect(compileTlsOptions({ clientAuth: { clientAuthType: "NoClientCert" } }).options!.clientAuth).toBeUndefined();
   });
 
-  test("alpnProtocols without h2 turns HTTP/2 off; curvePreferences only warns", () => {
-    const { options, problems } = compileTlsOptions({ alpnProtocols: ["http/1.1"], curvePreferences: ["CurveP256"] });
+  test("alpnProtocols without h2 turns HTTP/2 off", () => {
+    const { options, problems } = compileTlsOptions({ alpnProtocols: ["http/1.1"] });
     expect(options!.http2).toBe(false);
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ path: "curvePreferences", severity: "warning" });
+    expect(problems).toEqual([]);
+  });
+
+  test("curvePreferences in Go's or RFC names become OpenSSL group names, in order, once each", () => {
+    const { options, problems } = compileTlsOptions({ curvePreferences: ["X25519MLKEM768", "CurveP384", "x25519", "secp384r1", "CurveP521"] });
+    expect(problems).toEqual([]);
+    expect(options!.ecdhCurve).toBe("X25519MLKEM768:P-384:X25519:P-521");
+    expect(compileTlsOptions({}).options!.ecdhCurve).toBeUndefined();
+    const bad = compileTlsOptions({ curvePreferences: ["CurveP256", "P-257"] });
+    expect(bad.options).toBeUndefined();
+    expect(bad.problems[0]).toMatchObject({ path: "curvePreferences[1]", severity: "error" });
+    expect(bad.problems[0].message).toContain("unknown curve \"P-257\"");
+  });
+
+  test("disableSessionTickets sets OpenSSL's no-ticket bit", () => {
+    const plain = compileTlsOptions({}).options!;
+    const off = compileTlsOptions({ disableSessionTickets: true }).options!;
+    expect(off.secureOptions).toBe(plain.secureOptions | constants.SSL_OP_NO_TICKET);
+    expect(off.fingerprint).not.toBe(plain.fingerprint);
   });
 
   test("the fingerprint changes with what the listener depends on", () => {
@@ -54,5 +71,6 @@ describe("compileTlsOptions", () => {
     expect(compileTlsOptions({}).options!.fingerprint).toBe(a);
     expect(compileTlsOptions({ sniStrict: true }).options!.fingerprint).not.toBe(a);
     expect(compileTlsOptions({ minVersion: "VersionTLS13" }).options!.fingerprint).not.toBe(a);
+    expect(compileTlsOptions({ curvePreferences: ["CurveP256"] }).options!.fingerprint).not.toBe(a);
   });
 });

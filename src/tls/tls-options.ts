@@ -9,9 +9,11 @@ import { readPem } from "./pem-source.ts";
 // follows the SNI entry, so it can differ per host.
 
 export interface CompiledTlsOptions {
-  /** Listener-wide: protocol versions as OpenSSL "no TLSvX" bits, cipher list. */
+  /** Listener-wide: protocol versions as OpenSSL "no TLSvX" bits (and no session tickets), cipher list. */
   secureOptions: number;
   ciphers?: string;
+  /** Listener-wide: key exchange groups in OpenSSL's spelling, in preference order (node's ecdhCurve). */
+  ecdhCurve?: string;
   sniStrict: boolean;
   /** false when alpnProtocols leaves out h2. */
   http2: boolean;
@@ -44,6 +46,19 @@ const CIPHERS: Record<string, string> = {
   TLS_RSA_WITH_AES_128_CBC_SHA: "AES128-SHA",
   TLS_RSA_WITH_AES_256_CBC_SHA: "AES256-SHA",
 };
+// Traefik's curve names (Go's constant names and the RFC names it also takes) to OpenSSL's group names.
+const CURVES: Record<string, string> = {
+  CurveP256: "P-256",
+  secp256r1: "P-256",
+  CurveP384: "P-384",
+  secp384r1: "P-384",
+  CurveP521: "P-521",
+  secp521r1: "P-521",
+  X25519: "X25519",
+  x25519: "X25519",
+  X25519MLKEM768: "X25519MLKEM768",
+};
+
 const TLS13_SUITES = new Set(["TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"]);
 
 const CLIENT_AUTH_TYPES = ["NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"] as const;
@@ -65,13 +80,17 @@ export function compileTlsOptions(raw: Record<string, unknown>): { options?: Com
     if (name) openssl.push(name);
     else o.error(`cipherSuites[${i}]`, `unknown cipher suite ${JSON.stringify(s)}`);
   });
-  if (o.stringList("curvePreferences").length > 0) {
-    o.warn("curvePreferences", "is not applied: Bun's TLS server offers no curve setting (its defaults are X25519, P-256, P-384)");
-  }
+  const groups: string[] = [];
+  o.stringList("curvePreferences").forEach((c, i) => {
+    const name = CURVES[c];
+    if (!name) o.error(`curvePreferences[${i}]`, `unknown curve ${JSON.stringify(c)}; expected one of ${Object.keys(CURVES).join(", ")}`);
+    else if (!groups.includes(name)) groups.push(name);
+  });
   const alpn = o.stringList("alpnProtocols");
   const sniStrict = o.bool("sniStrict");
   o.value("preferServerCipherSuites"); // deprecated in Traefik, no effect there either
-  if (o.bool("disableSessionTickets")) o.warn("disableSessionTickets", "is not applied: Bun's TLS server has no such setting");
+  // No session tickets: resumption needs a full handshake again (TLS 1.2 and 1.3 alike).
+  if (o.bool("disableSessionTickets")) secureOptions |= constants.SSL_OP_NO_TICKET;
 
   const auth = o.section("clientAuth");
   const caFiles = auth.stringList("caFiles");
@@ -100,8 +119,9 @@ export function compileTlsOptions(raw: Record<string, unknown>): { options?: Com
   };
   const http2 = alpn.length === 0 || alpn.includes("h2");
   const ciphers = openssl.length > 0 ? openssl.join(":") : undefined;
-  const fingerprint = JSON.stringify([secureOptions, ciphers ?? "", sniStrict, http2, clientAuth ? [clientAuth.rejectUnauthorized, ca] : null]);
-  return { options: { secureOptions, ciphers, sniStrict, http2, clientAuth, fingerprint }, problems: o.problems };
+  const ecdhCurve = groups.length > 0 ? groups.join(":") : undefined;
+  const fingerprint = JSON.stringify([secureOptions, ciphers ?? "", ecdhCurve ?? "", sniStrict, http2, clientAuth ? [clientAuth.rejectUnauthorized, ca] : null]);
+  return { options: { secureOptions, ciphers, ecdhCurve, sniStrict, http2, clientAuth, fingerprint }, problems: o.problems };
 }
 
 function version(o: OptionReader, key: string, fallback: (typeof VERSIONS)[number]): number {

@@ -261,3 +261,46 @@ describe("sniStrict", () => {
     }
   });
 });
+
+describe("curvePreferences and disableSessionTickets", () => {
+  /** The key exchange group the server chose, and how many session tickets it sent, via openssl s_client. */
+  async function handshake(port: number, groups: string): Promise<{ group: string; tickets: number }> {
+    const proc = Bun.spawn(["openssl", "s_client", "-connect", `127.0.0.1:${port}`, "-servername", "a.test", "-groups", groups], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    // TLS 1.3 tickets go out with the server's first write: ask for something, then give it a moment.
+    proc.stdin.write("GET / HTTP/1.1\r\nHost: a.test\r\n\r\n");
+    await Bun.sleep(300);
+    proc.stdin.end();
+    const killer = setTimeout(() => proc.kill(), 5000);
+    const out = await new Response(proc.stdout).text();
+    clearTimeout(killer);
+    await proc.exited;
+    const group = /Server Temp Key: (?:ECDH, )?([A-Za-z0-9-]+)/.exec(out)?.[1] ?? "";
+    return { group, tickets: out.split("TLS session ticket:").length - 1 };
+  }
+
+  function options(curves: string[]): string {
+    const a = ca.leaf(["a.test"]);
+    return `http:\n  routers:\n    a:\n      rule: Host(\`a.test\`)\n      entryPoints: [websecure]\n      service: whoami@internal\n      tls: {}\ntls:\n  options:\n    default:\n      curvePreferences: [${curves.join(", ")}]\n      disableSessionTickets: true\n  certificates:\n    - {certFile: ${a.certFile}, keyFile: ${a.keyFile}}\n`;
+  }
+
+  // Bun.serve (SLUICE_FRONT=serve) has no curve setting and warns instead.
+  test.skipIf(process.env.SLUICE_FRONT === "serve")("only the listed curves are offered, no tickets are sent, and a change reaches new handshakes", async () => {
+    const server = await startSluice({ entryPoints: ["websecure", "traefik"], files: { "c.yml": options(["CurveP384"]) } });
+    try {
+      expect(await handshake(server.ports.websecure, "P-384")).toEqual({ group: "secp384r1", tickets: 0 });
+      expect((await handshake(server.ports.websecure, "X25519")).group).toBe("");
+      server.write("c.yml", options(["X25519", "secp521r1"]));
+      expect(await waitFor(async () => (await handshake(server.ports.websecure, "X25519")).group === "X25519", 5000, 100)).toBe(true);
+      expect((await handshake(server.ports.websecure, "P-521")).group).toBe("secp521r1");
+      expect((await handshake(server.ports.websecure, "P-384")).group).toBe("");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("the default options still send tickets and offer X25519", async () => {
+    const got = await handshake(sluice.ports.websecure, "X25519");
+    expect(got.group).toBe("X25519");
+    expect(got.tickets).toBeGreaterThan(0);
+  });
+});

@@ -42,6 +42,7 @@ function contextOf(e: SniEntry, spec: TlsListenerSpec): tls.SecureContext {
     ca: e.ca as string[] | undefined,
     secureOptions: spec.secureOptions,
     ciphers: spec.ciphers,
+    ecdhCurve: spec.ecdhCurve,
   });
 }
 
@@ -69,7 +70,7 @@ function clientAuthRefusal(auth: ClientAuthType | undefined, socket: tls.TLSSock
 
 function serverOptions(spec: TlsListenerSpec): tls.SecureContextOptions {
   const d = spec.entries[0];
-  return { cert: d.cert as string, key: d.key as string, ca: d.ca as string[] | undefined, secureOptions: spec.secureOptions, ciphers: spec.ciphers };
+  return { cert: d.cert as string, key: d.key as string, ca: d.ca as string[] | undefined, secureOptions: spec.secureOptions, ciphers: spec.ciphers, ecdhCurve: spec.ecdhCurve };
 }
 
 export function listenRawTls(opts: RawTlsOptions): Promise<RawTlsListener> {
