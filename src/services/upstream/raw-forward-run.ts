@@ -4,7 +4,7 @@
 // ways, retries once on a stale pooled socket, and hands a 101 to Tunnel.
 import type { RawExchange } from "../../server/raw/connection.ts";
 import { freeBytes } from "../../server/raw/free-bytes.ts";
-import { fieldList, type Fields, type HeadParts, type HeaderList } from "../../server/raw/http1-head.ts";
+import { BYTES_BLOCK_MAX_READ, fieldList, type Fields, type HeadParts, type HeaderList } from "../../server/raw/http1-head.ts";
 import type { ConnectionListener, DialOptions, UpstreamConnection } from "./connection.ts";
 import { ProtocolError, RawResponseParser, type RawResponseHead, type RawResponseSink } from "./raw-response-parser.ts";
 import { chunkFrame, lastChunk, requestHead } from "./raw-request-head.ts";
@@ -60,6 +60,8 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
   /** The upstream socket is paused because the client is slow. */
   private paused = false;
   private feeding = false;
+  /** Every body piece of the chunk being fed was taken whole by the client's socket. */
+  private piecesTaken = true;
   private ended = false;
   private trailers: HeaderList | null = null;
   private upgraded: RawResponseHead | null = null;
@@ -180,14 +182,20 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     if (this.settled) return;
     this.gotBytes = true;
     this.feeding = true;
+    this.piecesTaken = true;
+    const parser = this.parser!;
     try {
-      this.parser!.feed(chunk);
+      parser.feed(chunk);
     } catch (err) {
       this.feeding = false;
       if (this.ended || this.settled) return;
       return this.fail(new UpstreamError("protocol", err instanceof ProtocolError ? err.message : String(err), true));
     }
     this.feeding = false;
+    // A read that held a head and body (or several body pieces) is viewed by
+    // the pieces, not owned by one: once the client's socket took them all
+    // and the parser keeps none, its memory can go now (see onBody).
+    if (this.piecesTaken && chunk.length > BYTES_BLOCK_MAX_READ && !parser.holdsBytes && !this.upgraded && this.ex.copiesOnWrite) freeBytes(chunk);
     if (this.ended) this.complete();
     else if (this.upgraded) this.startTunnel(this.upgraded);
   }
@@ -214,7 +222,10 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
       // Written out whole by a copying socket: a chunk that is a whole upstream
       // read is ours alone, so its memory can go now instead of at the next GC.
       if (this.ex.copiesOnWrite) freeBytes(chunk);
-    } else if (!this.paused && !this.ex.aborted) {
+      return;
+    }
+    this.piecesTaken = false;
+    if (!this.paused && !this.ex.aborted) {
       this.paused = true;
       this.conn!.pause();
     }

@@ -85,6 +85,11 @@ export class RawResponseParser {
     return this.state === State.Done;
   }
 
+  /** Bytes of a fed chunk are kept (an incomplete head or chunk line, or what followed the response). */
+  get holdsBytes(): boolean {
+    return this.buf.length > 0 || this.rest.length > 0;
+  }
+
   /** The body is delimited by the upstream closing the connection. */
   get untilClose(): boolean {
     return this.state === State.UntilClose;
