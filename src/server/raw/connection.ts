@@ -39,8 +39,13 @@ export interface RawExchange {
   writeHead(status: number, reason: string, headers: Fields, framing?: ResponseFraming): void;
   /** Runs `hook` on the response head just before it is written (middlewares adding headers); the last added runs first. */
   onResponseHead(hook: ResponseHeadHook): void;
-  /** False when the client is slow: wait for onDrain before writing more. */
-  write(chunk: Uint8Array): boolean;
+  /**
+   * False when the client is slow: wait for onDrain before writing more.
+   * `headroom`: bytes just before `chunk` in its buffer that are spent and
+   * referenced by nothing else; the head may be written there, so head and
+   * body leave in one write (see RawResponseSink.onBody).
+   */
+  write(chunk: Uint8Array, headroom?: number): boolean;
   /**
    * True when a write() that returned true has copied the bytes out (Bun's
    * sockets write synchronously to the kernel), so the caller may free a chunk
@@ -222,8 +227,8 @@ class Exchange implements RawExchange {
     this.writer.writeHead(status, reason, headers, framing);
   }
 
-  write(chunk: Uint8Array): boolean {
-    return this.aborted ? false : this.writer.write(chunk);
+  write(chunk: Uint8Array, headroom = 0): boolean {
+    return this.aborted ? false : this.writer.write(chunk, headroom);
   }
 
   end(chunk?: Uint8Array, trailers?: HeaderList): void {

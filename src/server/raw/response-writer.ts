@@ -3,6 +3,7 @@
 // (HTTP/1.0); no body for HEAD, 1xx, 204 and 304. The head is held back and
 // sent with the first body bytes so that small responses take one write.
 import { FieldBlock, RangeFieldBlock, type Fields, type HeadParts, type HeaderList } from "./http1-head.ts";
+import { writeLatin1 } from "./scratch.ts";
 import type { SocketOut } from "./socket-out.ts";
 
 /** Fields the writer owns: framing and connection management. */
@@ -89,8 +90,8 @@ export class ResponseWriter {
     else this.head = line + text + tail;
   }
 
-  /** Queues body bytes; false when the socket is saturated (wait for drain). */
-  write(chunk: Uint8Array): boolean {
+  /** Queues body bytes; false when the socket is saturated (wait for drain). `headroom`: see RawExchange.write. */
+  write(chunk: Uint8Array, headroom = 0): boolean {
     if (!this.started || this.finished) throw new Error("write outside a response");
     if (chunk.length === 0) return this.flushHead();
     switch (this.mode) {
@@ -99,11 +100,11 @@ export class ResponseWriter {
       case "length":
         if (chunk.length > this.left) throw new Error("body longer than Content-Length");
         this.left -= chunk.length;
-        return this.send(chunk);
+        return this.send(chunk, headroom);
       case "chunked":
         return this.send(Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`, "latin1"), chunk, CRLF]));
       default:
-        return this.send(chunk);
+        return this.send(chunk, headroom);
     }
   }
 
@@ -130,11 +131,19 @@ export class ResponseWriter {
   }
 
   /** Body bytes, after the held-back head when it is still pending (one write). */
-  private send(chunk: Uint8Array): boolean {
+  private send(chunk: Uint8Array, headroom = 0): boolean {
     if (this.headParts !== null) return this.sendParts(chunk);
     const head = this.head;
     if (head === null) return this.out.write(chunk);
     this.head = null;
+    // A big first piece with the upstream's spent head before it: our head
+    // goes there, and both leave in one write without copying the body (a
+    // head sent on its own costs a send and wakes the client for it alone).
+    if (headroom >= head.length) {
+      const joined = Buffer.from(chunk.buffer, chunk.byteOffset - head.length, head.length + chunk.length);
+      writeLatin1(joined, head, 0);
+      return this.out.write(joined);
+    }
     return this.out.writeWithHead(head, chunk);
   }
 

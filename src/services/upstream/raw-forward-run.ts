@@ -216,9 +216,9 @@ export class ForwardRun implements ConnectionListener, RawResponseSink {
     this.ex.writeHead(h.status, h.reason, h.headers, h.contentLength >= 0 ? { contentLength: h.contentLength } : undefined);
   }
 
-  onBody(chunk: Uint8Array): void {
+  onBody(chunk: Uint8Array, headroom: number): void {
     this.bytes += chunk.length;
-    if (this.ex.write(chunk)) {
+    if (this.ex.write(chunk, headroom)) {
       // Written out whole by a copying socket: a chunk that is a whole upstream
       // read is ours alone, so its memory can go now instead of at the next GC.
       if (this.ex.copiesOnWrite) freeBytes(chunk);

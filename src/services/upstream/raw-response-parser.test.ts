@@ -172,3 +172,36 @@ describe("RawResponseParser rejects", () => {
     expect(r.error).not.toBeNull();
   });
 });
+
+describe("RawResponseParser headroom (spent bytes before a body piece a writer may reuse)", () => {
+  /** The [piece length, headroom] pairs one feed of `input` hands out. */
+  function pieces(input: Uint8Array): [number, number][] {
+    const got: [number, number][] = [];
+    const p = new RawResponseParser({ onHead() {}, onBody: (c, headroom) => void got.push([c.length, headroom]), onEnd() {} }, false, 4096);
+    p.feed(input);
+    return got;
+  }
+  const bytes = (...parts: (string | number)[]) => Buffer.concat(parts.map((x) => (typeof x === "string" ? Buffer.from(x, "latin1") : Buffer.alloc(x, 97))));
+
+  test("a big read's first piece has the head before it", () => {
+    const head = "HTTP/1.1 200 OK\r\nContent-Length: 40000\r\n\r\n";
+    expect(pieces(bytes(head, 30_000))).toEqual([[30_000, head.length]]);
+  });
+
+  test("in a chunked body, a later piece has only its size line, not the pieces before it", () => {
+    const head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    const got = pieces(bytes(head, "2710\r\n", 10_000, "\r\n2710\r\n", 10_000, "\r\n0\r\n\r\n"));
+    expect(got).toEqual([[10_000, head.length + 6], [10_000, 8]]);
+  });
+
+  test("none in a small read (its head fields may be backed by its bytes), none for a copied piece", () => {
+    expect(pieces(bytes("HTTP/1.1 200 OK\r\nContent-Length: 9000\r\n\r\n", 9000))).toEqual([[9000, 0]]);
+    const head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    expect(pieces(bytes(head, "a\r\n", 10, "\r\n4e20\r\n", 20_000, "\r\n0\r\n\r\n"))).toEqual([[10, 0], [20_000, 8]]);
+  });
+
+  test("a close-delimited body: the head", () => {
+    const head = "HTTP/1.1 200 OK\r\n\r\n";
+    expect(pieces(bytes(head, 20_000))).toEqual([[20_000, head.length]]);
+  });
+});

@@ -29,7 +29,12 @@ export interface RawResponseHead {
 
 export interface RawResponseSink {
   onHead(head: RawResponseHead): void;
-  onBody(chunk: Uint8Array): void;
+  /**
+   * `headroom`: how many bytes just before `chunk` in its buffer are spent
+   * (the response head, a chunk-size line) and referenced by nothing else,
+   * so a writer may put its own head there and send both in one write.
+   */
+  onBody(chunk: Uint8Array, headroom: number): void;
   onEnd(trailers: HeaderList | null): void;
 }
 
@@ -68,6 +73,16 @@ function bodyPiece(buf: Uint8Array, pos: number, n: number): Uint8Array {
   return n <= COPY_PIECE_MAX ? copyOut.call(buf, pos, pos + n) : buf.subarray(pos, pos + n);
 }
 
+/**
+ * The spent bytes before the `n`-byte piece at `pos` of `buf`, back to the
+ * end of the last piece handed out (see RawResponseSink.onBody): none for a
+ * copied piece, and none in a read small enough that its head fields may
+ * still be read from its bytes (RangeFieldBlock).
+ */
+function headroomOf(buf: Uint8Array, pos: number, n: number, handedOut: number): number {
+  return n > COPY_PIECE_MAX && buf.length > BYTES_BLOCK_MAX_READ ? pos - handedOut : 0;
+}
+
 export class RawResponseParser {
   private state = State.Head;
   private buf: Uint8Array = EMPTY;
@@ -99,6 +114,8 @@ export class RawResponseParser {
     const buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
     this.buf = EMPTY;
     let pos = 0;
+    /** Where the bytes not yet handed out in a body piece start. */
+    let handedOut = 0;
     while (pos < buf.length) {
       switch (this.state) {
         case State.Head: {
@@ -127,19 +144,23 @@ export class RawResponseParser {
         case State.Fixed: {
           const n = Math.min(this.remaining, buf.length - pos);
           const piece = bodyPiece(buf, pos, n);
+          const headroom = headroomOf(buf, pos, n, handedOut);
           pos += n;
+          handedOut = pos;
           this.remaining -= n;
-          this.sink.onBody(piece);
+          this.sink.onBody(piece, headroom);
           if (this.remaining === 0) this.finish(null);
           break;
         }
         case State.ChunkData: {
           const n = Math.min(this.remaining, buf.length - pos);
           const piece = bodyPiece(buf, pos, n);
+          const headroom = headroomOf(buf, pos, n, handedOut);
           pos += n;
+          handedOut = pos;
           this.remaining -= n;
           if (this.remaining === 0) this.state = State.ChunkDataEnd;
-          this.sink.onBody(piece);
+          this.sink.onBody(piece, headroom);
           break;
         }
         case State.ChunkDataEnd:
@@ -182,7 +203,7 @@ export class RawResponseParser {
           break;
         }
         case State.UntilClose:
-          this.sink.onBody(pos === 0 ? buf : buf.subarray(pos));
+          this.sink.onBody(pos === 0 ? buf : buf.subarray(pos), buf.length > BYTES_BLOCK_MAX_READ ? pos - handedOut : 0);
           return;
         case State.Done:
           this.rest = buf.subarray(pos);
