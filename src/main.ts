@@ -1,9 +1,9 @@
 #!/usr/bin/env bun
-// Entry point: wiring only. Each command lives in src/cli/.
+// Entry point: wiring only. Each command lives in src/cli/ and is loaded when
+// it runs: `check` pulls in the certificate library (for the generated
+// default certificate), which the proxy itself loads only for a TLS
+// entrypoint without a certificate; a smaller heap makes every GC cheaper.
 import { splitCommand, USAGE } from "./cli/args.ts";
-import { runCheck } from "./cli/check.ts";
-import { runProxy } from "./cli/run.ts";
-import { runWhoami } from "./cli/whoami.ts";
 import { VERSION } from "./version.ts";
 
 const { command, args } = splitCommand(process.argv.slice(2));
@@ -15,11 +15,11 @@ switch (command) {
     console.log(USAGE);
     break;
   case "whoami":
-    runWhoami(args);
+    (await import("./cli/whoami.ts")).runWhoami(args);
     break;
   case "check":
-    process.exit(await runCheck(args, process.env));
+    process.exit(await (await import("./cli/check.ts")).runCheck(args, process.env));
   case "run":
-    await runProxy(args, process.env);
+    await (await import("./cli/run.ts")).runProxy(args, process.env);
     break;
 }
