@@ -6,7 +6,7 @@ import type { DynamicConfig } from "../config/dynamic/types.ts";
 import type { StaticConfig } from "../config/static/types.ts";
 import { AccessLog } from "../observability/access-log.ts";
 import type { Logger } from "../observability/logger.ts";
-import { Metrics } from "../observability/metrics.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import type { ScalarSeries } from "../observability/metric-families.ts";
 import { FileProvider } from "../providers/file/index.ts";
 import { ConfigWatcher } from "../providers/watcher.ts";
@@ -38,7 +38,8 @@ export class SluiceApp {
   private terminating = false;
   private readonly entryPoints: (EntryPoint | RawEntryPoint)[] = [];
   private readonly services: ServiceRegistry;
-  private readonly metrics: Metrics | null;
+  /** Made in start() when metrics are configured (prom-client is loaded only then: a smaller heap makes GCs cheaper). */
+  private metrics: Metrics | null = null;
   private readonly accessLog: AccessLog | null;
   private readonly abort = new AbortController();
   private readonly fileProvider: FileProvider | null;
@@ -70,8 +71,6 @@ export class SluiceApp {
     makeClient: ClientFactory,
     makeRawUpstream?: RawUpstreamFactory,
   ) {
-    const prom = config.metrics?.prometheus;
-    this.metrics = prom ? new Metrics(prom) : null;
     // A log file is reopened on SIGUSR1, as Traefik does, so logrotate can move it away.
     this.accessLog = config.accessLog ? new AccessLog(config.accessLog) : null;
     if (config.accessLog?.filePath) this.accessLog!.reopenOnSignal("SIGUSR1");
@@ -122,6 +121,8 @@ export class SluiceApp {
    * its routes are loaded (Traefik #10151).
    */
   async start(): Promise<void> {
+    const metricsConfig = this.config.metrics?.prometheus;
+    if (metricsConfig) this.metrics = new (await import("../observability/metrics.ts")).Metrics(metricsConfig);
     if (Object.values(this.config.certificatesResolvers).some((r) => r.acme)) {
       const { AcmeManager } = await import("../tls/acme/index.ts");
       const prom = this.config.metrics?.prometheus;

@@ -2,7 +2,7 @@
 // of them, re-read on every change. Any burst of filesystem events (a plain
 // write, an editor's write-temp-then-rename, a ConfigMap `..data` swap, a
 // deletion) leads, after a short quiet time, to one full re-read.
-import { watch, type FSWatcher } from "chokidar";
+import type { FSWatcher } from "chokidar";
 import { dirname } from "node:path";
 import type { Emit, Provider } from "../provider.ts";
 import { readFileSource } from "./read-config.ts";
@@ -53,6 +53,8 @@ export class FileProvider implements Provider {
     // Watch the directory, never the file alone: atomic saves and ConfigMap
     // swaps replace the file, and a watch on the old inode would go quiet.
     const target = this.opts.directory ?? dirname(this.opts.filename ?? ".");
+    // Loaded only for a watched provider: a library less on the heap (cheaper GCs) otherwise.
+    const { watch } = await import("chokidar");
     const watcher = watch(target, {
       ignoreInitial: true,
       // Deliver unlink/add as they happen; the debounce already merges bursts.
