@@ -86,6 +86,11 @@ export class FieldSelector {
     return mode;
   }
 
+  /** Traefik's defaults: every field kept, no header logged (the common format then needs no table). */
+  get isDefault(): boolean {
+    return this.keepsAllFields && this.headerDefault === "drop" && this.listedHeaders.length === 0;
+  }
+
   /** Every field is kept as it is (the default): the table needs no filtering pass. */
   get keepsAllFields(): boolean {
     return this.fieldDefault === "keep" && this.fieldModes.size === 0;

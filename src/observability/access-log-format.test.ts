@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { buildFields, canonicalHeader, FieldSelector, splitHostPort } from "./access-log-fields.ts";
-import { clfTime, formatCommon, formatJson, rfc3339 } from "./access-log-format.ts";
+import { clfTime, formatCommon, formatCommonDefault, formatJson, rfc3339 } from "./access-log-format.ts";
+import { AccessLog } from "./access-log.ts";
 import { finishedContext } from "./test-context.ts";
 import type { AccessLogConfig } from "../config/static/types.ts";
 
@@ -225,5 +226,32 @@ describe("field and header selection", () => {
     ["::1", ["::1", "-"]],
   ])("splitHostPort(%p)", (input, want) => {
     expect(splitHostPort(input)).toEqual(want as [string, string]);
+  });
+});
+
+describe("common log format straight from the context (default fields)", () => {
+  const contexts = [
+    finishedContext(),
+    finishedContext({ routerName: undefined, serviceUrl: undefined, originStatus: undefined, originContentSize: undefined }),
+    finishedContext({ clientUsername: "alice", downstreamStatus: 404, downstreamContentSize: 0, durationMs: 0.4 }),
+    finishedContext({ clientHost: "", method: "", path: "", protocol: "", durationMs: undefined }),
+    finishedContext({ clientHost: "::1", protocol: "HTTP/2.0", durationMs: 12_345.6789, startMs: Date.UTC(2026, 0, 1, 23, 59, 59, 999) }),
+  ];
+  test.each(contexts.map((c, i) => [i, c] as const))("context %p: the same line as the field table gives", (_i, ctx) => {
+    const table = formatCommon(buildFields(ctx, 7, new FieldSelector(undefined)));
+    expect(formatCommonDefault(ctx, 7)).toBe(table);
+  });
+
+  test("the access log takes it only with the default fields", () => {
+    const lines: string[] = [];
+    const ctx = finishedContext();
+    new AccessLog({ format: "common", bufferingSize: 0 }, (c) => void lines.push(c), { maxDelayMs: 0 }).log(ctx);
+    const kept: string[] = [];
+    const withHeaders: AccessLogConfig = { format: "common", bufferingSize: 0, fields: { defaultMode: "keep", names: {}, headers: { defaultMode: "drop", names: { "User-Agent": "keep" } } } };
+    new AccessLog(withHeaders, (c) => void kept.push(c), { maxDelayMs: 0 }).log(ctx);
+    return Bun.sleep(5).then(() => {
+      expect(lines[0]).toContain('"-" "-"');
+      expect(kept[0]).toContain('"-" "curl/8.0"');
+    });
   });
 });

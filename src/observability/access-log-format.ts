@@ -1,6 +1,7 @@
 // The two access-log line formats, byte-compatible with Traefik's:
 // its common log format (CLF plus request count, router, service URL,
 // duration) and logrus' JSON (sorted keys, level/msg/time added).
+import type { RequestContext } from "../server/request-context.ts";
 import type { FieldValue, LogFields } from "./access-log-fields.ts";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -76,6 +77,23 @@ export function formatCommon(fields: LogFields): string {
     `${toLog(fields, "request_Referer", '"-"', true)} ${toLog(fields, "request_User-Agent", '"-"', true)} ` +
     `${toLog(fields, "RequestCount", "-", true)} ${toLog(fields, "RouterName", '"-"', true)} ${toLog(fields, "ServiceURL", '"-"', true)} ` +
     `${ms}ms\n`
+  );
+}
+
+/** A string field as toLog prints it: the default when empty, else the text (quoted when asked). */
+const orDash = (v: string | undefined, quoted: boolean) => (v ? (quoted ? `"${v}"` : v) : quoted ? '"-"' : "-");
+
+/**
+ * formatCommon(buildFields(ctx, requestCount, <Traefik's default fields>)),
+ * straight from the context: every field kept, every header dropped (so
+ * referer and agent print "-"). The field table costs more than the line.
+ */
+export function formatCommonDefault(ctx: RequestContext, requestCount: number): string {
+  const ms = Math.trunc(Math.round((ctx.durationMs ?? 0) * 1e6) / 1e6);
+  return (
+    `${orDash(ctx.clientHost, false)} - ${ctx.clientUsername || "-"} [${clfTime(ctx.startMs, false)}] ` +
+    `"${orDash(ctx.method, false)} ${orDash(ctx.path, false)} ${orDash(ctx.protocol, false)}" ` +
+    `${ctx.downstreamStatus} ${ctx.downstreamContentSize} "-" "-" ${requestCount} ${orDash(ctx.routerName, true)} ${orDash(ctx.serviceUrl, true)} ${ms}ms\n`
   );
 }
 

@@ -5,7 +5,7 @@ import type { AccessLogConfig } from "../config/static/types.ts";
 import type { RequestContext } from "../server/request-context.ts";
 import { buildFilter, type AccessLogFilter } from "./access-log-filter.ts";
 import { buildFields, FieldSelector, type TlsInfo } from "./access-log-fields.ts";
-import { formatCommon, formatJson } from "./access-log-format.ts";
+import { formatCommon, formatCommonDefault, formatJson } from "./access-log-format.ts";
 import { LineWriter } from "./line-writer.ts";
 import { log } from "./logger.ts";
 
@@ -29,6 +29,8 @@ export class AccessLog {
   private readonly fields: FieldSelector;
   private readonly writer: LineWriter;
   private readonly json: boolean;
+  /** The common format with the default fields: written from the context, without the field table. */
+  private readonly commonDefault: boolean;
   private readonly now: () => number;
   private onSignal: { signal: NodeJS.Signals; handler: () => void } | undefined;
 
@@ -41,6 +43,7 @@ export class AccessLog {
       log.error("access log: unsupported format, using common", { format: String(cfg.format) });
     }
     this.json = cfg.format === "json";
+    this.commonDefault = !this.json && this.fields.isDefault;
     this.now = opts.now ?? Date.now;
     this.writer = new LineWriter({
       filePath: cfg.filePath,
@@ -56,6 +59,7 @@ export class AccessLog {
     try {
       const durationMs = ctx.durationMs ?? 0;
       if (!this.keep({ status: ctx.downstreamStatus, retryAttempts: ctx.retryAttempts, durationMs })) return;
+      if (this.commonDefault) return this.writer.write(formatCommonDefault(ctx, count));
       const fields = buildFields(ctx, count, this.fields, tls);
       this.writer.write(this.json ? formatJson(fields, this.now()) : formatCommon(fields));
     } catch (err) {
