@@ -6,6 +6,7 @@ import { Registry } from "prom-client";
 import type { PrometheusConfig } from "../config/static/types.ts";
 import type { RequestContext } from "../server/request-context.ts";
 import { CounterFamily, GaugeFamily, HistogramFamily, type HistogramSeries, type ScalarSeries } from "./metric-families.ts";
+import { LabelCache } from "./label-cache.ts";
 import { codeLabel, methodLabel, protocolLabel, serviceStatus } from "./metric-labels.ts";
 import { buildFamilies, type Families } from "./metrics-families-def.ts";
 
@@ -31,11 +32,11 @@ const DEFAULT_BUCKETS = [0.1, 0.3, 1.2, 5];
 export class Metrics {
   readonly registry = new Registry();
   private readonly f: Families;
-  private readonly epCache = new Map<string, RequestBundle>();
-  private readonly routerCache = new Map<string, RequestBundle>();
-  private readonly svcCache = new Map<string, RequestBundle>();
+  private readonly epCache = new LabelCache<RequestBundle>();
+  private readonly routerCache = new LabelCache<RequestBundle>();
+  private readonly svcCache = new LabelCache<RequestBundle>();
   /** Open-connection series by entrypoint, router, service, method and protocol. */
-  private readonly openCache = new Map<string, ScalarSeries[]>();
+  private readonly openCache = new LabelCache<ScalarSeries[]>();
 
   constructor(cfg: PrometheusConfig) {
     const buckets = cfg.buckets?.length ? [...cfg.buckets].sort((a, b) => a - b) : DEFAULT_BUCKETS;
@@ -51,15 +52,13 @@ export class Metrics {
     const proto = ctx.protocolLabel ?? protocolLabel(ctx.requestHeaderList ?? ctx.requestHeaders);
     const seconds = (ctx.durationMs ?? 0) / 1000;
     const code = codeLabel(ctx.downstreamStatus);
-    const tail = SEP + code + SEP + method + SEP + proto;
 
     if (f.epReqs) {
-      const key = ctx.entryPoint + tail;
-      let b = this.epCache.get(key);
+      let b = this.epCache.get(ctx.entryPoint, code, method, proto, "");
       if (!b) {
         const labels = [code, method, proto, ctx.entryPoint];
-        b = this.bundle(ctx.entryPoint, "", labels, key, f.epReqs, f.epDur!, f.epReqBytes!, f.epRespBytes!);
-        this.epCache.set(key, b);
+        b = this.bundle(ctx.entryPoint, "", labels, ctx.entryPoint + SEP + code + SEP + method + SEP + proto, f.epReqs, f.epDur!, f.epReqBytes!, f.epRespBytes!);
+        this.epCache.set(ctx.entryPoint, code, method, proto, "", b);
       }
       bump(b, seconds, ctx.requestContentSize, ctx.downstreamContentSize);
       if (tls) f.epTls!.child([tls.version, tls.cipher, ctx.entryPoint], tls.version + SEP + tls.cipher + SEP + ctx.entryPoint).value++;
@@ -68,12 +67,12 @@ export class Metrics {
     const router = ctx.routerName;
     const service = ctx.serviceName ?? "";
     if (f.routerReqs && router) {
-      const key = router + SEP + service + tail;
-      let b = this.routerCache.get(key);
+      const key = router + SEP + service + SEP + code + SEP + method + SEP + proto;
+      let b = this.routerCache.get(router, service, code, method, proto);
       if (!b) {
         const labels = [code, method, proto, router, service];
         b = this.bundle(router, service, labels, key, f.routerReqs, f.routerDur!, f.routerReqBytes!, f.routerRespBytes!);
-        this.routerCache.set(key, b);
+        this.routerCache.set(router, service, code, method, proto, b);
       }
       bump(b, seconds, ctx.requestContentSize, ctx.downstreamContentSize);
       if (tls) f.routerTls!.child([tls.version, tls.cipher, router, service], tls.version + SEP + tls.cipher + SEP + key).value++;
@@ -81,12 +80,11 @@ export class Metrics {
 
     if (f.svcReqs && service) {
       const svcCode = codeLabel(serviceStatus(ctx));
-      const key = service + SEP + svcCode + SEP + method + SEP + proto;
-      let b = this.svcCache.get(key);
+      let b = this.svcCache.get(service, svcCode, method, proto, "");
       if (!b) {
         const labels = [svcCode, method, proto, service];
-        b = this.bundle(service, service, labels, key, f.svcReqs, f.svcDur!, f.svcReqBytes!, f.svcRespBytes!);
-        this.svcCache.set(key, b);
+        b = this.bundle(service, service, labels, service + SEP + svcCode + SEP + method + SEP + proto, f.svcReqs, f.svcDur!, f.svcReqBytes!, f.svcRespBytes!);
+        this.svcCache.set(service, svcCode, method, proto, "", b);
       }
       const svcSeconds = ctx.originDurationMs !== undefined ? ctx.originDurationMs / 1000 : seconds;
       bump(b, svcSeconds, ctx.requestContentSize, ctx.originContentSize ?? ctx.downstreamContentSize);
@@ -124,11 +122,12 @@ export class Metrics {
     const method = methodLabel(ctx.method);
     // Kept for observeRequest at the end: the headers are read once.
     const proto = (ctx.protocolLabel = protocolLabel(ctx.requestHeaderList ?? ctx.requestHeaders));
-    const key = ctx.entryPoint + SEP + (ctx.routerName ?? "") + SEP + (ctx.serviceName ?? "") + SEP + method + SEP + proto;
-    let series = this.openCache.get(key);
+    const router = ctx.routerName ?? "";
+    const service = ctx.serviceName ?? "";
+    let series = this.openCache.get(ctx.entryPoint, router, service, method, proto);
     if (!series) {
       series = this.openSeries(ctx.entryPoint, proto, method, ctx.routerName, ctx.serviceName);
-      this.openCache.set(key, series);
+      this.openCache.set(ctx.entryPoint, router, service, method, proto, series);
     }
     for (const s of series) s.value++;
     return series;
@@ -186,8 +185,8 @@ export class Metrics {
     ]) {
       fam?.removeWhere("service", service);
     }
-    for (const [k, b] of this.svcCache) if (b.service === service) this.svcCache.delete(k);
-    for (const [k, b] of this.routerCache) if (b.service === service) this.routerCache.delete(k);
+    this.svcCache.deleteWhere((b) => b.service === service);
+    this.routerCache.deleteWhere((b) => b.service === service);
     this.openCache.clear();
   }
 
@@ -197,7 +196,7 @@ export class Metrics {
     for (const fam of [f.routerReqs, f.routerDur, f.routerReqBytes, f.routerRespBytes, f.routerTls, f.routerOpen]) {
       fam?.removeWhere("router", router);
     }
-    for (const [k, b] of this.routerCache) if (b.owner === router) this.routerCache.delete(k);
+    this.routerCache.deleteWhere((b) => b.owner === router);
     this.openCache.clear();
   }
 
