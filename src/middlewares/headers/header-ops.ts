@@ -38,6 +38,29 @@ export const LIST_OPS: HeaderOps<HeaderList> = {
   delete: deleteHeader,
 };
 
+/**
+ * What `apply` does to a response head that names none of the fields it
+ * looks at: the lines it adds, and a test for those fields (see
+ * ResponseHeadHook.appends). Found by running it once on an empty list with
+ * ops that note every name asked for; undefined when a line it adds is one
+ * the response writer owns (framing), which a list would have dropped.
+ */
+export function appendsOf(apply: (h: HeaderList, ops: HeaderOps<HeaderList>) => void, owned: (lower: string) => boolean): { touches: RegExp; lines: string } | undefined {
+  const names = new Set<string>();
+  const recording: HeaderOps<HeaderList> = {
+    get: (h, lower) => (names.add(lower), LIST_OPS.get(h, lower)),
+    set: (h, lower, name, value) => (names.add(lower), LIST_OPS.set(h, lower, name, value)),
+    delete: (h, lower) => (names.add(lower), LIST_OPS.delete(h, lower)),
+  };
+  const added: HeaderList = [];
+  apply(added, recording);
+  if (added.some(([name]) => owned(name.toLowerCase()))) return undefined;
+  const escaped = [...names].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  // Never matches when nothing is looked at (an empty alternation would match everywhere).
+  const touches = escaped.length === 0 ? /(?!)/ : new RegExp(`^(?:${escaped.join("|")})[ \t]*:`, "im");
+  return { touches, lines: added.map(([name, value]) => `${name}: ${value}\r\n`).join("") };
+}
+
 /** One custom header: set to `value`, or removed when the config gave "". */
 export interface HeaderEdit {
   readonly lower: string;

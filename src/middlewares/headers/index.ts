@@ -5,7 +5,9 @@ import { OptionReader } from "../options.ts";
 import { answerRaw } from "../raw-view.ts";
 import { registerMiddleware } from "../registry.ts";
 import { compileCors } from "./cors.ts";
-import { applyEdits, HEADERS_OPS, LIST_OPS, toEdits, type HeaderOps } from "./header-ops.ts";
+import { writerOwns } from "../../server/raw/response-writer.ts";
+import type { ResponseHeadHook } from "../../server/raw/connection.ts";
+import { appendsOf, applyEdits, HEADERS_OPS, LIST_OPS, toEdits, type HeaderOps } from "./header-ops.ts";
 import { readHeadersOptions } from "./options.ts";
 import { compileSecure, pathAndQuery, refusalAnswer, type SecureAnswer, type SecureRefusal } from "./secure.ts";
 
@@ -75,9 +77,12 @@ registerMiddleware("headers", (options) => {
     return out instanceof Promise ? out.then((res) => finish(res, verdict, origin)) : finish(out, verdict, origin);
   };
 
-  // Response hooks that need no request value are built once.
-  const hookPlain = (_status: number, h: HeaderList) => applyResponse(h, LIST_OPS, false, null);
-  const hookSsl = (_status: number, h: HeaderList) => applyResponse(h, LIST_OPS, true, null);
+  // Response hooks that need no request value are built once, with what they
+  // add to a head that has none of their fields (the backend's lines then go out as they came).
+  const hookPlain: ResponseHeadHook = (_status: number, h: HeaderList) => applyResponse(h, LIST_OPS, false, null);
+  const hookSsl: ResponseHeadHook = (_status: number, h: HeaderList) => applyResponse(h, LIST_OPS, true, null);
+  hookPlain.appends = appendsOf((h, ops) => applyResponse(h, ops, false, null), writerOwns);
+  hookSsl.appends = appendsOf((h, ops) => applyResponse(h, ops, true, null), writerOwns);
   const raw: RawMiddleware = (next) => (ex, ctx, conn, done) => {
     const h = ex.head.headers;
     const verdict = inbound(ex.head.method, h, LIST_OPS, ctx, conn);

@@ -1,15 +1,38 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Socket, TCPSocketListener } from "bun";
-import { listenRaw, type RawExchange } from "./connection.ts";
+import { listenRaw, type RawExchange, type ResponseHeadHook } from "./connection.ts";
+import { FieldBlock } from "./http1-head.ts";
 
 const text = (s: string) => Buffer.from(s, "latin1");
 let maxPending = 0;
 let sawBackpressure = false;
 
+/** Hooks that set X-Frame-Options (and say so for a head without it), and how often each ran as a function. */
+const hookRuns = { frame: 0, served: 0 };
+const frameHook: ResponseHeadHook = (_status, list) => {
+  hookRuns.frame++;
+  const i = list.findIndex(([n]) => n.toLowerCase() === "x-frame-options");
+  if (i >= 0) list[i] = ["X-Frame-Options", "DENY"];
+  else list.push(["X-Frame-Options", "DENY"]);
+};
+frameHook.appends = { touches: /^x-frame-options[ \t]*:/im, lines: "X-Frame-Options: DENY\r\n" };
+const servedHook: ResponseHeadHook = (_status, list) => {
+  hookRuns.served++;
+  list.push(["X-Served-By", "sluice"]);
+};
+servedHook.appends = { touches: /^x-served-by[ \t]*:/im, lines: "X-Served-By: sluice\r\n" };
+
 /** Routes of the test server, by path. */
 function handle(ex: RawExchange): void {
   const path = ex.head.path;
-  if (path === "/slow") {
+  if (path.startsWith("/hooked")) {
+    // A head as received from a backend (a block of lines), with two appending hooks.
+    const backendLines = path === "/hooked-framed" ? "Server: up\r\nx-frame-options: SAMEORIGIN\r\n" : "Server: up\r\n";
+    ex.onResponseHead(frameHook);
+    ex.onResponseHead(servedHook);
+    ex.writeHead(200, "OK", new FieldBlock(backendLines), { contentLength: 2 });
+    ex.end(text("ok"));
+  } else if (path === "/slow") {
     setTimeout(() => ex.end(text("slow")), 30);
   } else if (path === "/fast") {
     ex.end(text("fast"));
@@ -137,6 +160,22 @@ async function talk(parts: Array<{ send: string; waitFor?: string }>, done: (rec
 }
 
 const countOf = (s: string, needle: string) => s.split(needle).length - 1;
+
+describe("response head hooks that only append", () => {
+  test("a head without their fields keeps its lines and gets theirs, in the hooks' order, without running them", async () => {
+    hookRuns.frame = hookRuns.served = 0;
+    const r = await talk([{ send: "GET /hooked HTTP/1.1\r\nHost: a\r\n\r\n" }], (s) => s.endsWith("ok"));
+    expect(r.received).toBe("HTTP/1.1 200 OK\r\nServer: up\r\nX-Served-By: sluice\r\nX-Frame-Options: DENY\r\nContent-Length: 2\r\n\r\nok");
+    expect(hookRuns).toEqual({ frame: 0, served: 0 });
+  });
+
+  test("a head that has one of their fields becomes a list and every hook runs (the field is replaced)", async () => {
+    hookRuns.frame = hookRuns.served = 0;
+    const r = await talk([{ send: "GET /hooked-framed HTTP/1.1\r\nHost: a\r\n\r\n" }], (s) => s.endsWith("ok"));
+    expect(r.received).toBe("HTTP/1.1 200 OK\r\nServer: up\r\nX-Frame-Options: DENY\r\nX-Served-By: sluice\r\nContent-Length: 2\r\n\r\nok");
+    expect(hookRuns).toEqual({ frame: 1, served: 1 });
+  });
+});
 
 describe("listenRaw", () => {
   test("pipelined requests are answered in order on one connection", async () => {

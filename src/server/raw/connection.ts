@@ -6,7 +6,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { RawSocket, RawSocketEvents, TlsConnection } from "./raw-socket.ts";
 import { Http1RequestParser, HttpParseError, type HeaderList, type ParserLimits, type RequestHead } from "./http1-parser.ts";
-import { fieldList, type Fields } from "./http1-head.ts";
+import { FieldBlock, fieldList, type Fields } from "./http1-head.ts";
 import { ResponseWriter, type ResponseFraming } from "./response-writer.ts";
 import { SocketOut } from "./socket-out.ts";
 
@@ -78,12 +78,37 @@ export interface RawTunnelSocket {
 
 export type RawRequestHandler = (exchange: RawExchange) => void;
 
-export type ResponseHeadHook = (status: number, headers: HeaderList) => void;
+export type ResponseHeadHook = ((status: number, headers: HeaderList) => void) & {
+  /**
+   * Set when the hook's whole effect on a head that names none of the fields
+   * `touches` matches is appending `lines` (whatever the status): the raw
+   * exchange then keeps the backend's lines as they came and appends these,
+   * instead of turning the head into a list.
+   */
+  appends?: { touches: RegExp; lines: string };
+};
 
 /** Runs the hooks of RawExchange.onResponseHead (shared by both exchange kinds). */
 export function runResponseHeadHooks(hooks: ResponseHeadHook[], status: number, headers: HeaderList): void {
   // Inner middlewares registered last: they see the response first, as it flows out.
   for (let i = hooks.length - 1; i >= 0; i--) hooks[i](status, headers);
+}
+
+/**
+ * The lines the hooks would add to `headers`, when all of them only append
+ * to a head like it (see ResponseHeadHook.appends); null when the head must
+ * become a list for them. Run in the hooks' order, each checked against the
+ * received lines and what the ones before it added.
+ */
+function appendedLines(hooks: ResponseHeadHook[], headers: Fields): string | null {
+  if (!(headers instanceof FieldBlock)) return null;
+  let lines = "";
+  for (let i = hooks.length - 1; i >= 0; i--) {
+    const a = hooks[i].appends;
+    if (a === undefined || a.touches.test(headers.text) || (lines.length > 0 && a.touches.test(lines))) return null;
+    lines += a.lines;
+  }
+  return lines;
 }
 
 export interface RawServerOptions {
@@ -217,14 +242,19 @@ class Exchange implements RawExchange {
 
   writeHead(status: number, reason: string, headers: Fields, framing?: ResponseFraming): void {
     const hooks = this.headHooks;
+    let extraLines = "";
     if (hooks) {
       this.headHooks = null;
-      headers = fieldList(headers);
-      runResponseHeadHooks(hooks, status, headers);
+      const appended = appendedLines(hooks, headers);
+      if (appended !== null) extraLines = appended;
+      else {
+        headers = fieldList(headers);
+        runResponseHeadHooks(hooks, status, headers);
+      }
     }
     // An unread request body cannot stay on a keep-alive connection.
     if (!this.bodyDone && this.head.body !== "none") this.writer.keepAlive = false;
-    this.writer.writeHead(status, reason, headers, framing);
+    this.writer.writeHead(status, reason, headers, framing, extraLines);
   }
 
   write(chunk: Uint8Array, headroom = 0): boolean {

@@ -9,6 +9,11 @@ import type { SocketOut } from "./socket-out.ts";
 /** Fields the writer owns: framing and connection management. */
 const OWN = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"]);
 
+/** A field the writer sets itself and drops from the headers it is given (`lower`: lower case). */
+export function writerOwns(lower: string): boolean {
+  return OWN.has(lower);
+}
+
 export interface ResponseFraming {
   /** Body length when known. For HEAD/304 it is only announced, nothing is sent. */
   contentLength?: number;
@@ -45,7 +50,8 @@ export class ResponseWriter {
     public keepAlive: boolean,
   ) {}
 
-  writeHead(status: number, reason: string, headers: Fields, framing: ResponseFraming = {}): void {
+  /** `extraLines`: whole field lines (CRLF-ended) to add after `headers`, none of them a field the writer owns. */
+  writeHead(status: number, reason: string, headers: Fields, framing: ResponseFraming = {}, extraLines = ""): void {
     if (this.started) throw new Error("response head already written");
     this.started = true;
     const noBody = this.method === "HEAD" || status < 200 || status === 204 || status === 304;
@@ -86,8 +92,8 @@ export class ResponseWriter {
       else if (this.version === "1.0") tail += "Connection: keep-alive\r\n";
       tail += "\r\n";
     }
-    if (block !== null) this.headParts = { line, block, tail };
-    else this.head = line + text + tail;
+    if (block !== null) this.headParts = { line, block, tail: extraLines + tail };
+    else this.head = line + text + extraLines + tail;
   }
 
   /** Queues body bytes; false when the socket is saturated (wait for drain). `headroom`: see RawExchange.write. */
