@@ -113,6 +113,23 @@ describe("forwardFields from the lines as received", () => {
     expect(viaReceived(added, trustNone).fields["x-b"]).toBe("2");
   });
 
+  test("pairs added after the received ones (customRequestHeaders) follow the received bytes; forwarded or hop-by-hop names take the list path", () => {
+    const head = parsedFromBytes([["Host", "a.test"], ["X-A", "1"]]);
+    head.headers.push(["X-Bench", "1"]);
+    const block = forwardFields({ ...base, headers: head.headers, connection: head.connection, received: head.received }, trustNone) as RangeFieldBlock;
+    expect(block).toBeInstanceOf(RangeFieldBlock);
+    expect(block.text).toStartWith("Host: a.test\r\nX-A: 1\r\nX-Bench: 1\r\nX-Forwarded-For: 1.2.3.4\r\n");
+    const out = Buffer.alloc(block.byteLength);
+    block.copyTo(out, 0);
+    expect(out.toString("latin1")).toBe(block.text);
+    for (const special of [["X-Forwarded-For", "6.6.6.6"], ["Connection", "close"], ["Host", "b.test"]] as [string, string][]) {
+      const other = parsedFromBytes([["Host", "a.test"]]);
+      other.headers.push(special);
+      const got = viaReceived(other, trustNone);
+      expect(got.asReceived).toBe(false);
+    }
+  });
+
   test("the block's bytes are the received lines, cut and followed by the X-Forwarded lines", () => {
     const head = parsedFromBytes([["Host", "a.test"], ["Connection", "keep-alive"], ["X-A", "1"]]);
     const block = forwardFields({ ...base, headers: head.headers, connection: head.connection, received: head.received }, trustNone) as RangeFieldBlock;

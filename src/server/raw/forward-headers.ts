@@ -107,13 +107,22 @@ export function forwardFields(input: RawForwardInput, trust: ForwardedTrust): Fi
 /**
  * The usual request: its field lines are unchanged since parsing and none is
  * one this proxy drops or rewrites (only Host, passed on as is). Then they go
- * upstream as the bytes they came in, followed by our X-Forwarded-* lines:
- * no string is made of them. Null when that does not hold.
+ * upstream as the bytes they came in, followed by the fields middlewares
+ * added after them (customRequestHeaders of a name the request lacks) and
+ * our X-Forwarded-* lines: no string is made of the received ones. Null when
+ * that does not hold.
  */
 function receivedBlock(input: RawForwardInput, received: ReceivedFields): RangeFieldBlock | null {
   const headers = input.headers;
   const pairs = received.pairs;
-  if (input.backendHost !== null || headers.length !== pairs.length || headers.length === 0) return null;
+  if (input.backendHost !== null || headers.length < pairs.length || pairs.length === 0) return null;
+  let added = "";
+  for (let i = pairs.length; i < headers.length; i++) {
+    const [name, value] = headers[i]!;
+    // Host, forwarded, hop-by-hop and framing fields take the list path.
+    if (SPECIAL_LENGTHS[name.length] === true && ((name.length === 4 && lowerEquals(name, 0, "host")) || namedIn(FORWARDED_BY_LENGTH, name) || namedIn(HOP_BY_HOP_BY_LENGTH, name))) return null;
+    added += `${name}: ${value}\r\n`;
+  }
   // Connection naming fields beyond the usual ones: those must be found by name (the list path).
   for (const token of input.connection) if (token !== "keep-alive" && token !== "close" && token !== "upgrade") return null;
   const spans = received.spans;
@@ -121,7 +130,7 @@ function receivedBlock(input: RawForwardInput, received: ReceivedFields): RangeF
   const ranges: number[] = [];
   let runFrom = spans[0]!;
   let bytes = 0;
-  for (let i = 0; i < headers.length; i++) {
+  for (let i = 0; i < pairs.length; i++) {
     const pair = headers[i]!;
     // A middleware replaces pairs to change them: the same pair is the same line.
     if (pair !== pairs[i]) return null;
@@ -144,7 +153,7 @@ function receivedBlock(input: RawForwardInput, received: ReceivedFields): RangeF
     ranges.push(runFrom, end);
     bytes += end - runFrom;
   }
-  const suffix = forwardedSuffix(input);
+  const suffix = added.length === 0 ? forwardedSuffix(input) : added + forwardedSuffix(input);
   return new RangeFieldBlock(received.text, received.bytes, received.base, ranges, bytes + suffix.length, suffix);
 }
 
