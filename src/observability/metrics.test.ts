@@ -140,6 +140,19 @@ describe("Metrics", () => {
     expect(sample(body, `sluice_service_retries_total{service="api@file"}`)).toBe(2);
   });
 
+  test("one TLS series per label set, whatever the status codes and methods of the requests", async () => {
+    const m = new Metrics(cfg({ addRoutersLabels: true }));
+    const tls = { version: "1.3", cipher: "TLS_AES_128_GCM_SHA256" };
+    m.observeRequest(finishedContext({ downstreamStatus: 200 }), tls);
+    m.observeRequest(finishedContext({ downstreamStatus: 404, method: "POST" }), tls);
+    const { body } = await m.render();
+    for (const name of ["entrypoint", "router", "service"]) {
+      const lines = body.split("\n").filter((l) => l.startsWith(`sluice_${name}_requests_tls_total{`));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toEndWith(" 2");
+    }
+  });
+
   test("open connections go up while requests are in flight and come back down", async () => {
     const m = new Metrics(cfg());
     const first = m.requestOpened(finishedContext());

@@ -67,15 +67,15 @@ export class Metrics {
     const router = ctx.routerName;
     const service = ctx.serviceName ?? "";
     if (f.routerReqs && router) {
-      const key = router + SEP + service + SEP + code + SEP + method + SEP + proto;
       let b = this.routerCache.get(router, service, code, method, proto);
       if (!b) {
         const labels = [code, method, proto, router, service];
-        b = this.bundle(router, service, labels, key, f.routerReqs, f.routerDur!, f.routerReqBytes!, f.routerRespBytes!);
+        b = this.bundle(router, service, labels, router + SEP + service + SEP + code + SEP + method + SEP + proto, f.routerReqs, f.routerDur!, f.routerReqBytes!, f.routerRespBytes!);
         this.routerCache.set(router, service, code, method, proto, b);
       }
       bump(b, seconds, ctx.requestContentSize, ctx.downstreamContentSize);
-      if (tls) f.routerTls!.child([tls.version, tls.cipher, router, service], tls.version + SEP + tls.cipher + SEP + key).value++;
+      // Keyed by exactly its labels: one series per TLS version, cipher, router and service.
+      if (tls) f.routerTls!.child([tls.version, tls.cipher, router, service], tls.version + SEP + tls.cipher + SEP + router + SEP + service).value++;
     }
 
     if (f.svcReqs && service) {
