@@ -62,6 +62,17 @@ function toLog(fields: LogFields, key: string, dflt: string, quoted: boolean): s
   return quoted ? `"${v}"` : v;
 }
 
+/**
+ * Traefik's common log line from its parts, each already as toLog prints it
+ * (defaults filled in, strings quoted where the format quotes them).
+ */
+function clfLine(
+  clientHost: string, username: string, time: string, method: string, path: string, protocol: string,
+  status: string, size: string, referer: string, agent: string, count: string, router: string, serviceUrl: string, ms: number,
+): string {
+  return `${clientHost} - ${username} [${time}] "${method} ${path} ${protocol}" ${status} ${size} ${referer} ${agent} ${count} ${router} ${serviceUrl} ${ms}ms\n`;
+}
+
 export function formatCommon(fields: LogFields): string {
   let ts = "-";
   const utc = fields.StartUTC;
@@ -70,13 +81,12 @@ export function formatCommon(fields: LogFields): string {
   else if (local !== undefined) ts = typeof local === "number" ? clfTime(local, true) : local;
   const dur = fields.Duration;
   const ms = typeof dur === "number" ? Math.trunc(dur / 1e6) : 0;
-  return (
-    `${toLog(fields, "ClientHost", "-", false)} - ${toLog(fields, "ClientUsername", "-", false)} [${ts}] ` +
-    `"${toLog(fields, "RequestMethod", "-", false)} ${toLog(fields, "RequestPath", "-", false)} ${toLog(fields, "RequestProtocol", "-", false)}" ` +
-    `${toLog(fields, "DownstreamStatus", "-", true)} ${toLog(fields, "DownstreamContentSize", "-", true)} ` +
-    `${toLog(fields, "request_Referer", '"-"', true)} ${toLog(fields, "request_User-Agent", '"-"', true)} ` +
-    `${toLog(fields, "RequestCount", "-", true)} ${toLog(fields, "RouterName", '"-"', true)} ${toLog(fields, "ServiceURL", '"-"', true)} ` +
-    `${ms}ms\n`
+  return clfLine(
+    toLog(fields, "ClientHost", "-", false), toLog(fields, "ClientUsername", "-", false), ts,
+    toLog(fields, "RequestMethod", "-", false), toLog(fields, "RequestPath", "-", false), toLog(fields, "RequestProtocol", "-", false),
+    toLog(fields, "DownstreamStatus", "-", true), toLog(fields, "DownstreamContentSize", "-", true),
+    toLog(fields, "request_Referer", '"-"', true), toLog(fields, "request_User-Agent", '"-"', true),
+    toLog(fields, "RequestCount", "-", true), toLog(fields, "RouterName", '"-"', true), toLog(fields, "ServiceURL", '"-"', true), ms,
   );
 }
 
@@ -90,10 +100,11 @@ const orDash = (v: string | undefined, quoted: boolean) => (v ? (quoted ? `"${v}
  */
 export function formatCommonDefault(ctx: RequestContext, requestCount: number): string {
   const ms = Math.trunc(Math.round((ctx.durationMs ?? 0) * 1e6) / 1e6);
-  return (
-    `${orDash(ctx.clientHost, false)} - ${ctx.clientUsername || "-"} [${clfTime(ctx.startMs, false)}] ` +
-    `"${orDash(ctx.method, false)} ${orDash(ctx.path, false)} ${orDash(ctx.protocol, false)}" ` +
-    `${ctx.downstreamStatus} ${ctx.downstreamContentSize} "-" "-" ${requestCount} ${orDash(ctx.routerName, true)} ${orDash(ctx.serviceUrl, true)} ${ms}ms\n`
+  return clfLine(
+    orDash(ctx.clientHost, false), ctx.clientUsername || "-", clfTime(ctx.startMs, false),
+    orDash(ctx.method, false), orDash(ctx.path, false), orDash(ctx.protocol, false),
+    String(ctx.downstreamStatus), String(ctx.downstreamContentSize), '"-"', '"-"',
+    String(requestCount), orDash(ctx.routerName, true), orDash(ctx.serviceUrl, true), ms,
   );
 }
 

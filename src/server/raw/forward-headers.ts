@@ -119,8 +119,8 @@ function receivedBlock(input: RawForwardInput, received: ReceivedFields): RangeF
   let added = "";
   for (let i = pairs.length; i < headers.length; i++) {
     const [name, value] = headers[i]!;
-    // Host, forwarded, hop-by-hop and framing fields take the list path.
-    if (SPECIAL_LENGTHS[name.length] === true && ((name.length === 4 && lowerEquals(name, 0, "host")) || namedIn(FORWARDED_BY_LENGTH, name) || namedIn(HOP_BY_HOP_BY_LENGTH, name))) return null;
+    // An added Host, forwarded, hop-by-hop or framing field: the list path.
+    if (fieldKind(name) !== Kind.Plain) return null;
     added += `${name}: ${value}\r\n`;
   }
   // Connection naming fields beyond the usual ones: those must be found by name (the list path).
@@ -134,13 +134,11 @@ function receivedBlock(input: RawForwardInput, received: ReceivedFields): RangeF
     const pair = headers[i]!;
     // A middleware replaces pairs to change them: the same pair is the same line.
     if (pair !== pairs[i]) return null;
-    const name = pair[0];
-    const n = name.length;
-    if (SPECIAL_LENGTHS[n] !== true || (n === 4 && lowerEquals(name, 0, "host"))) continue;
+    const kind = fieldKind(pair[0]);
+    if (kind === Kind.Plain || kind === Kind.Host) continue;
     // Forwarded fields depend on trust: the list path. Hop-by-hop lines are cut
-    // out (framing and Upgrade are the upstream client's to write); others stay.
-    if (namedIn(FORWARDED_BY_LENGTH, name)) return null;
-    if (!namedIn(HOP_BY_HOP_BY_LENGTH, name)) continue;
+    // out (framing and Upgrade are the upstream client's to write).
+    if (kind === Kind.Forwarded) return null;
     const lineFrom = spans[2 * i]!;
     if (lineFrom > runFrom) {
       ranges.push(runFrom, lineFrom);
@@ -155,6 +153,17 @@ function receivedBlock(input: RawForwardInput, received: ReceivedFields): RangeF
   }
   const suffix = added.length === 0 ? forwardedSuffix(input) : added + forwardedSuffix(input);
   return new RangeFieldBlock(received.text, received.bytes, received.base, ranges, bytes + suffix.length, suffix);
+}
+
+const enum Kind { Plain, Host, Forwarded, HopByHop }
+
+/** What the received-bytes path must do about a field, told from its name in place (no lower-cased copy). */
+function fieldKind(name: string): Kind {
+  const n = name.length;
+  if (SPECIAL_LENGTHS[n] !== true) return Kind.Plain;
+  if (n === 4 && lowerEquals(name, 0, "host")) return Kind.Host;
+  if (namedIn(FORWARDED_BY_LENGTH, name)) return Kind.Forwarded;
+  return namedIn(HOP_BY_HOP_BY_LENGTH, name) ? Kind.HopByHop : Kind.Plain;
 }
 
 /** Names grouped by length, to find a field name among them in place (lowerEquals) without a lower-cased copy. */

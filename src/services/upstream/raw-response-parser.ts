@@ -203,7 +203,7 @@ export class RawResponseParser {
           break;
         }
         case State.UntilClose:
-          this.sink.onBody(pos === 0 ? buf : buf.subarray(pos), buf.length > BYTES_BLOCK_MAX_READ ? pos - handedOut : 0);
+          this.sink.onBody(pos === 0 ? buf : buf.subarray(pos), headroomOf(buf, pos, buf.length - pos, handedOut));
           return;
         case State.Done:
           this.rest = buf.subarray(pos);
