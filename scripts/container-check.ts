@@ -43,6 +43,12 @@ function run(cmd: string[], opts: { quiet?: boolean; allowFail?: boolean; env?: 
 
 const buildah = (...args: string[]) => ["buildah", ...storage, ...args];
 
+/** A new working container from `image` ("scratch" for an empty one); its name, or null when buildah refuses. */
+function newContainer(image: string): string | null {
+  const r = run(buildah("from", "--pull-never", image), { quiet: true, allowFail: true });
+  return r.ok ? (r.out.trim().split("\n").pop() ?? null) : null;
+}
+
 function have(tool: string): boolean {
   return Bun.spawnSync(["sh", "-c", `command -v ${tool}`]).exitCode === 0;
 }
@@ -70,7 +76,7 @@ function standInDistroless(): void {
     "rm -f bin/sh bin/bash bin/dash usr/bin/sh usr/bin/bash usr/bin/dash",
   ].join(" && ");
   run(["sh", "-c", script]);
-  const ctr = run(buildah("from", "scratch"), { quiet: true }).out.trim().split("\n").pop()!;
+  const ctr = newContainer("scratch")!;
   run(buildah("add", ctr, `${rootfs}/`, "/"), { quiet: true });
   run(buildah("config", "--user", "65532:65532", "--workingdir", "/home/nonroot", ctr), { quiet: true });
   run(buildah("commit", "--quiet", ctr, DISTROLESS), { quiet: true });
@@ -80,7 +86,7 @@ function standInDistroless(): void {
 function standInBun(): void {
   const tar = join(work, "bun-base.tar");
   run(["mmdebstrap", "--quiet", "--variant=minbase", "--include=ca-certificates", "bookworm", tar, DEBIAN]);
-  const ctr = run(buildah("from", "scratch"), { quiet: true }).out.trim().split("\n").pop()!;
+  const ctr = newContainer("scratch")!;
   run(buildah("add", ctr, tar, "/"), { quiet: true });
   run(buildah("copy", "--chmod", "755", ctr, BUN, "/usr/local/bin/bun"), { quiet: true });
   run(buildah("run", "--isolation", "chroot", ctr, "--", "sh", "-c", "ln -s /usr/local/bin/bun /usr/local/bin/bunx && mkdir -p /home/bun/app"), { quiet: true });
@@ -116,13 +122,13 @@ async function main(): Promise<number> {
     }
   }
   // Can this machine make containers at all (root or user namespaces, mounts)? Exit 3 tells a caller to skip, not fail.
-  const probe = run(buildah("from", "scratch"), { quiet: true, allowFail: true });
-  const probeCtr = probe.out.trim().split("\n").pop() ?? "";
-  if (!probe.ok || !run(buildah("mount", probeCtr), { quiet: true, allowFail: true }).ok) {
-    console.error(`container-check: buildah cannot create containers here:\n${probe.out.slice(-500)}`);
+  const probeCtr = newContainer("scratch");
+  const mounted = probeCtr === null ? null : run(buildah("mount", probeCtr), { quiet: true, allowFail: true });
+  if (mounted === null || !mounted.ok) {
+    console.error(`container-check: buildah cannot create containers here${mounted ? `:\n${mounted.out.slice(-500)}` : ""}`);
     return 3;
   }
-  run(buildah("rm", probeCtr), { quiet: true, allowFail: true });
+  run(buildah("rm", probeCtr!), { quiet: true, allowFail: true });
   for (const port of [8000, 8080]) {
     if (!(await portFree(port))) {
       console.error(`container-check: port ${port} is taken; the image listens there (config/sluice.container.yml)`);
@@ -143,7 +149,7 @@ async function main(): Promise<number> {
   const config = run(buildah("inspect", "--format", "{{.OCIv1.Config.User}} {{.OCIv1.Config.Entrypoint}} {{.OCIv1.Config.Cmd}}", IMAGE), { quiet: true }).out.trim();
   console.log(`built ${IMAGE} (${size}) in ${((performance.now() - t0) / 1000).toFixed(0)} s: user, entrypoint, cmd = ${config}`);
 
-  const ctr = run(buildah("from", "--pull-never", IMAGE), { quiet: true }).out.trim().split("\n").pop()!;
+  const ctr = newContainer(IMAGE)!;
   const noShell = !run(buildah("run", "--isolation", "chroot", ctr, "--", "/bin/sh", "-c", "true"), { quiet: true, allowFail: true }).ok;
   // The image's own ENTRYPOINT and CMD, as a runtime would start them.
   const proc = Bun.spawn([...buildah("run", "--isolation", "chroot", ctr, "--", "/usr/local/bin/sluice", "--configFile=/etc/sluice/sluice.container.yml")], { stdout: "pipe", stderr: "pipe" });
@@ -172,7 +178,7 @@ async function main(): Promise<number> {
   return failures.length === 0 ? 0 : 1;
 }
 
-/** The uid of the sluice process the container runs (from /proc, by its command line). */
+/** The uid of the sluice process the container runs (from /proc, found by its process name). */
 function sluiceUid(): string {
   const out = run(["sh", "-c", "for p in $(pgrep -x sluice); do awk '/^Uid/{print $2}' /proc/$p/status; done"], { quiet: true, allowFail: true }).out.trim();
   return out.split("\n")[0] ?? "";
@@ -189,7 +195,7 @@ try {
       process.kill(pid);
     } catch {}
   }
-  run(["sh", "-c", `buildah ${storage.join(" ")} rm --all >/dev/null 2>&1; chattr -R -i ${work} 2>/dev/null; true`], { quiet: true, allowFail: true });
+  run(buildah("rm", "--all"), { quiet: true, allowFail: true });
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(code);
