@@ -8,7 +8,7 @@ import { makeBenchCert, TLS_HOST } from "./bench/certs.ts";
 import { freePort, waitForHttp } from "./bench/net.ts";
 import { backendConfig, hasHttp2Directive, parseNginxVersion, proxyConfig, tlsProxyConfig, writeAndStartNginx, type NginxPaths } from "./bench/nginx.ts";
 import { parseOptions, TLS_CASES, USAGE, type BenchOptions } from "./bench/options.ts";
-import { logTail, stopAll, stopTracked, type Tracked } from "./bench/procs.ts";
+import { logTail, spawnTracked, stopAll, stopTracked, type Tracked } from "./bench/procs.ts";
 import { caseResult, formatTable, type CaseResult } from "./bench/report.ts";
 import { BENCH_HOST, CHAIN_PREFIX, chainConfig, routesConfig, startSluice, tlsRoutesConfig } from "./bench/sluice.ts";
 import { ensureTools, type Tools } from "./bench/tools.ts";
@@ -144,13 +144,16 @@ async function main(opts: BenchOptions): Promise<void> {
   }
 
   const tlsEndpoints = tlsSpecs.length > 0 ? await startTlsEndpoints(tools, opts, files, backendPort) : [];
+  const floor = wantsNginx && plainSpecs.some((s) => FLOOR_GROUPS.includes(s.group)) ? await startFloor(dir, backendPort) : undefined;
 
   const results: CaseResult[] = [];
   for (const spec of specs) {
     log(`\n== ${spec.id}: ${spec.title}`);
-    const sides = await runAlternating(spec, ctx, spec.tls ? tlsEndpoints : endpoints, opts.rounds);
+    const withFloor = floor !== undefined && FLOOR_GROUPS.includes(spec.group);
+    const sides = await runAlternating(spec, ctx, spec.tls ? tlsEndpoints : withFloor ? [...endpoints, floor] : endpoints, opts.rounds);
     const byLabel = (label: string) => sides.find((s) => s.label === label);
     results.push(caseResult(spec.id, spec.title, spec.metric, byLabel("nginx"), byLabel("sluice")));
+    if (withFloor) results.push(caseResult(spec.id, spec.title, spec.metric, byLabel("nginx"), byLabel(FLOOR_LABEL)));
   }
 
   const routeInfo: Record<string, number> = {};
@@ -184,6 +187,18 @@ async function main(opts: BenchOptions): Promise<void> {
   };
   await Bun.write(out, JSON.stringify(json, null, 2) + "\n");
   log(`\nwrote ${out}`);
+}
+
+/** Cases that also measure the runtime floor (transfers, where the runtime's socket path is most of the cost). */
+const FLOOR_GROUPS: readonly string[] = ["1m", "1g"];
+const FLOOR_LABEL = "bun pipe";
+
+/** scripts/bench/bun-pipe.ts in front of the backend: what any Bun program pays to relay the same bytes. */
+async function startFloor(dir: string, backendPort: number): Promise<Endpoint> {
+  const port = freePort();
+  const t = spawnTracked(FLOOR_LABEL, [process.execPath, join(ROOT, "scripts/bench/bun-pipe.ts"), `--port=${port}`, `--upstream=127.0.0.1:${backendPort}`], join(dir, "bun-pipe"));
+  await startChecked(t, `http://127.0.0.1:${port}/tiny`);
+  return { label: FLOOR_LABEL, url: `http://127.0.0.1:${port}`, pid: t.pid };
 }
 
 /**
