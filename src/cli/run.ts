@@ -1,6 +1,8 @@
 import { unsupportedNotices } from "../config/static/load.ts";
 import { configureLogger, log } from "../observability/logger.ts";
 import { SluiceApp } from "../server/app.ts";
+import { ballastBytes, GcBallast } from "../server/gc-ballast.ts";
+import { bytesFreedEarly } from "../server/raw/free-bytes.ts";
 import type { ClientFactory } from "../services/service-registry.ts";
 import { FetchUpstreamClient } from "../services/upstream/fetch-client.ts";
 import { PooledUpstreamClient } from "../services/upstream/pool-client.ts";
@@ -38,6 +40,13 @@ export async function runProxy(args: string[], env: Record<string, string | unde
   if (!config) process.exit(EXIT_BAD_STATIC_CONFIG);
   configureLogger(config.log);
   for (const notice of unsupportedNotices(config)) log.warn(notice);
+  let ballast: number;
+  try {
+    ballast = ballastBytes(env);
+  } catch (err) {
+    log.error((err as Error).message);
+    process.exit(EXIT_BAD_STATIC_CONFIG);
+  }
 
   const app = new SluiceApp(config, log, clientFactory(env), rawUpstreamFactory(env));
   try {
@@ -46,6 +55,7 @@ export async function runProxy(args: string[], env: Record<string, string | unde
     log.error(`cannot start: ${(err as Error).message}`);
     process.exit(1);
   }
+  new GcBallast({ bytes: ballast, freedTotal: bytesFreedEarly }).start();
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -10,14 +10,23 @@
  */
 const FREE_MIN_BYTES = 16 * 1024;
 
+let freedTotal = 0;
+
+/** Bytes freed by freeBytes since the process started (read by the GC ballast, gc-ballast.ts). */
+export function bytesFreedEarly(): number {
+  return freedTotal;
+}
+
 /** Detaches `view`'s buffer when `view` spans all of it and is big; true when freed. */
 export function freeBytes(view: Uint8Array): boolean {
   // byteOffset first: reading .buffer of a view costs more, and most views that start inside a buffer are not whole.
   if (view.byteOffset !== 0 || view.byteLength < FREE_MIN_BYTES) return false;
   const ab = view.buffer;
-  if (view.byteLength !== ab.byteLength || !(ab instanceof ArrayBuffer)) return false;
+  const size = ab.byteLength;
+  if (view.byteLength !== size || !(ab instanceof ArrayBuffer)) return false;
   try {
     ab.transfer(0);
+    freedTotal += size;
     return true;
   } catch {
     return false; // not detachable: the GC frees it as before
