@@ -24,6 +24,15 @@ const BUFFER_SMALL_BODY_LIMIT = 64 * 1024;
 
 const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
 
+type H2cFetchModule = typeof import("./upstream/h2c-fetch.ts");
+let h2cFetch: H2cFetchModule | undefined;
+/** The client for `h2c://` servers, loaded (with node:http2) on first use. */
+function clientFor(target: URL, opts: ForwardOptions): UpstreamClient {
+  if (target.protocol !== "h2c:") return opts.client;
+  h2cFetch ??= require("./upstream/h2c-fetch.ts") as H2cFetchModule;
+  return h2cFetch.sharedH2cFetchClient(opts.timeouts.idleConnTimeoutMs);
+}
+
 export async function forwardRequest(
   req: Request,
   ctx: RequestContext,
@@ -52,7 +61,7 @@ export async function forwardRequest(
   const sentAt = performance.now();
   let upstream: Response;
   try {
-    upstream = await opts.client.request({
+    upstream = await clientFor(target, opts).request({
       target,
       method: req.method,
       // The request's own URL, not ctx.path: a middleware (stripPrefix, replacePath...) may have rewritten it.

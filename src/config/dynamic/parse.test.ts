@@ -55,7 +55,7 @@ const cases: { name: string; yaml: string; want: Want[] }[] = [
   {
     name: "server url not absolute",
     yaml: "http:\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: http://a:1\n          - url: 10.0.0.2:80\n",
-    want: [["error", 7, 18, "http.services.s.loadBalancer.servers[1].url", "absolute http:// or https:// URL"]],
+    want: [["error", 7, 18, "http.services.s.loadBalancer.servers[1].url", "absolute http://, https:// or h2c:// URL"]],
   },
   {
     name: "server url with another scheme",

@@ -19,14 +19,14 @@ import {
 
 /** What a backend server URL must look like. */
 export function checkServerUrl(value: string): string | undefined {
-  const expected = "an absolute http:// or https:// URL, e.g. http://10.0.0.1:8080";
+  const expected = "an absolute http://, https:// or h2c:// URL, e.g. http://10.0.0.1:8080";
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     return expected;
   }
-  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.hostname === "") return expected;
+  if ((url.protocol !== "http:" && url.protocol !== "https:" && url.protocol !== "h2c:") || url.hostname === "") return expected;
   return undefined;
 }
 

@@ -7,6 +7,11 @@ import type { HealthCheckConfig } from "../../config/dynamic/types.ts";
 import type { ServerState } from "../balancer/server-state.ts";
 import { judgeStatus, probeHeaders, probeTarget, resolveProbeSettings, type ProbeSettings } from "./probe.ts";
 
+type H2cFetchModule = typeof import("../upstream/h2c-fetch.ts");
+let h2cFetchModule: H2cFetchModule | undefined;
+/** Probes of `h2c://` targets speak HTTP/2 with prior knowledge; node:http2 loads with the first one. */
+const h2cFetch = ((url: URL, init: RequestInit) => (h2cFetchModule ??= require("../upstream/h2c-fetch.ts") as H2cFetchModule).fetchH2c(url, init)) as typeof fetch;
+
 export interface HealthCheckerOptions {
   serviceName: string;
   servers: ServerState[];
@@ -117,7 +122,8 @@ export class HealthChecker {
       controller.abort();
     }, s.timeoutMs);
     try {
-      const res = await this.fetchImpl(slot.target, {
+      const fetcher = slot.target.protocol === "h2c:" ? h2cFetch : this.fetchImpl;
+      const res = await fetcher(slot.target, {
         method: s.method,
         headers: probeHeaders(s),
         redirect: s.followRedirects ? "follow" : "manual",

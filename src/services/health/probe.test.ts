@@ -15,7 +15,7 @@ describe("probeTarget", () => {
     ["http://backend.local", { path: "/h", port: 8081, scheme: "https" }, "https://backend.local:8081/h"],
     ["http://[::1]:8080", { path: "/h", port: 9000 }, "http://[::1]:9000/h"],
     ["h2c://10.0.0.1:8080", { path: "/h" }, "h2c://10.0.0.1:8080/h"],
-    ["http://10.0.0.1:8080", { path: "/h", scheme: "h2c" }, "http://10.0.0.1:8080/h"],
+    ["http://10.0.0.1:8080", { path: "/h", scheme: "h2c" }, "h2c://10.0.0.1:8080/h"],
     ["http://10.0.0.1:8080", { path: "/h", hostname: "other.test" }, "http://10.0.0.1:8080/h"],
   ];
   for (const [server, config, expected] of table) {

@@ -63,8 +63,8 @@ export function probeTarget(server: URL, config: HealthCheckConfig): URL {
   // Like Go's url.Parse on the server URL: "/health" replaces the server's
   // path, "health" is relative to it, "" keeps it.
   const resolved = new URL(config.path ?? "", server);
-  // fetch knows no h2c; a cleartext HTTP/1.1 check still tells up from down.
-  const scheme = !config.scheme ? resolved.protocol.slice(0, -1) : config.scheme === "h2c" ? "http" : config.scheme;
+  // h2c probes go over HTTP/2 with prior knowledge (health-checker.ts): a gRPC server may speak nothing else.
+  const scheme = !config.scheme ? resolved.protocol.slice(0, -1) : config.scheme;
   const host = config.port ? `${resolved.hostname}:${config.port}` : resolved.host;
   // Rebuilt rather than mutated: WHATWG URLs refuse some protocol changes.
   return new URL(`${scheme}://${host}${resolved.pathname}${resolved.search}`);

@@ -32,6 +32,13 @@ export interface RawUpstreamPoolOptions {
 const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 const noop = () => {};
 
+type H2cModule = typeof import("./h2c-forward.ts");
+let h2cModule: H2cModule | undefined;
+/** The h2c client (node:http2) loads with the first `h2c://` request: most configs have none, and a smaller heap makes every GC cheaper. */
+function h2cClient(): H2cModule {
+  return (h2cModule ??= require("./h2c-forward.ts") as H2cModule);
+}
+
 export class RawUpstreamPool implements RawUpstream, RunPool {
   private readonly pool: ConnectionPool;
   readonly maxHeadBytes: number;
@@ -40,10 +47,14 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
   private closed = false;
   /** Upstream connections opened so far (tests, metrics). */
   dials = 0;
+  /** HTTP/2 sessions to `h2c://` servers, made on first use. */
+  private h2cSessions: InstanceType<H2cModule["H2cSessions"]> | null = null;
+  private readonly idleConnTimeoutMs: number;
 
   constructor(opts: RawUpstreamPoolOptions) {
     this.pool = new ConnectionPool({ maxIdleConnsPerHost: Math.max(opts.maxIdleConnsPerHost, 0), idleConnTimeoutMs: opts.idleConnTimeoutMs });
     this.maxHeadBytes = opts.maxHeadBytes ?? DEFAULT_MAX_HEAD_BYTES;
+    this.idleConnTimeoutMs = opts.idleConnTimeoutMs;
   }
 
   /** Sends the request and streams the response to `ex`; see the error contract above. */
@@ -54,6 +65,7 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
   /** forward() without a Promise (same contract): for a caller that is not async. */
   forwardWith(req: RawForwardRequest, ex: RawExchange, sink: RawForwardSink<RawForwardOutcome>): void {
     if (this.closed) return sink.failed(new UpstreamError("refused", "upstream pool closed"));
+    if (req.target.protocol === "h2c:") return this.forwardH2c(req, ex, sink);
     let origin: Origin;
     try {
       origin = this.originOf(req);
@@ -78,6 +90,13 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
     return this.run(req, ex, ex.head.upgrade !== null);
   }
 
+  /** To an `h2c://` server: one HTTP/2 stream on the session to its origin (h2c-forward.ts). */
+  private forwardH2c(req: RawForwardRequest, ex: RawExchange, sink: RawForwardSink<RawForwardOutcome>): void {
+    const client = h2cClient();
+    this.h2cSessions ??= new client.H2cSessions({ idleConnTimeoutMs: this.idleConnTimeoutMs });
+    new client.H2cForward(this.h2cSessions, req, ex, sink).start();
+  }
+
   /** Idle pooled connections (tests, metrics). */
   idleConnections(): number {
     return this.pool.size();
@@ -86,10 +105,16 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
   close(): void {
     this.closed = true;
     this.pool.closeAll();
+    this.h2cSessions?.close();
   }
 
   private run(req: RawForwardRequest, ex: RawExchange, upgrade: boolean): Promise<RawForwardOutcome> {
     if (this.closed) return Promise.reject(new UpstreamError("refused", "upstream pool closed"));
+    if (req.target.protocol === "h2c:") {
+      // An upgrade (WebSocket) would need extended CONNECT (RFC 8441) on the backend's HTTP/2.
+      if (upgrade) return Promise.reject(new UpstreamError("protocol", "WebSocket to an h2c:// server is not supported"));
+      return new Promise((resolve, reject) => this.forwardH2c(req, ex, { answered: resolve, failed: reject }));
+    }
     let origin: Origin;
     try {
       origin = this.originOf(req);
