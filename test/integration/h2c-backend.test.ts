@@ -13,6 +13,8 @@ const serveFront = process.env.SLUICE_FRONT === "serve";
 
 let backend: http2.Http2Server;
 let backendPort = 0;
+/** A backend that allows 2 concurrent streams and answers each after 50 ms. */
+let narrow: http2.Http2Server;
 let sluice: RunningSluice;
 /** What /health answers; the h2c health check must see it change. */
 let healthStatus = 200;
@@ -58,6 +60,17 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
   backendPort = (backend.address() as { port: number }).port;
+  narrow = http2.createServer({ settings: { maxConcurrentStreams: 2 } });
+  narrow.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+    stream.resume();
+    stream.on("end", () => setTimeout(() => {
+      if (stream.closed) return;
+      stream.respond({ ":status": 200 });
+      stream.end(`ok ${headers[":path"]}`);
+    }, 50));
+  });
+  await new Promise<void>((resolve) => narrow.listen(0, "127.0.0.1", resolve));
+  const narrowPort = (narrow.address() as { port: number }).port;
   const deadPort = await freePort();
   sluice = await startSluice({
     files: {
@@ -73,7 +86,13 @@ http:
     dead:
       rule: Host(\`dead.test\`)
       service: dead
+    narrow:
+      rule: Host(\`narrow.test\`)
+      service: narrow
   services:
+    narrow:
+      loadBalancer:
+        servers: [{url: "h2c://127.0.0.1:${narrowPort}"}]
     grpc:
       loadBalancer:
         servers: [{url: "h2c://127.0.0.1:${backendPort}"}]
@@ -92,6 +111,7 @@ http:
 afterAll(async () => {
   await sluice?.stop();
   backend?.close();
+  narrow?.close();
 });
 
 /** One HTTP/1.1 exchange on a raw socket, so the chunked body's trailer section is visible. */
@@ -159,6 +179,17 @@ describe("h2c:// servers", () => {
     const body = new Uint8Array(await down.arrayBuffer());
     expect(body.length).toBe(32 * MiB);
     expect(sha1(body)).toBe(sha1(pattern(32 * MiB)));
+  });
+
+  test("requests beyond the server's concurrent-stream limit wait for a slot instead of being refused", async () => {
+    // 12 at once against a limit of 2: sent all together, the server would answer REFUSED_STREAM to 10.
+    const results = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const res = await fetch(sluice.url("web", `/n${i}`), { headers: { host: "narrow.test" } });
+        return [res.status, await res.text()];
+      }),
+    );
+    results.forEach((r, i) => expect(r).toEqual([200, `ok /n${i}`]));
   });
 
   test("a server nobody listens on answers 502", async () => {

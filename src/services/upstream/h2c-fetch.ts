@@ -19,7 +19,7 @@ export class H2cFetchClient implements UpstreamClient {
     const url = req.target;
     const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
     const port = url.port ? Number(url.port) : 80;
-    const session = await this.sessions.acquire(hostname, port, req.timeouts.dialTimeoutMs);
+    const lease = await this.sessions.acquire(hostname, port, req.timeouts.dialTimeoutMs);
     const headers: OutgoingHttpHeaders = { ":method": req.method, ":scheme": "http", ":path": req.pathAndQuery, ":authority": req.headers.get("host") ?? url.host };
     req.headers.forEach((value, name) => {
       // Headers holds the request as Bun.serve gave it, TE included: HTTP/2 takes none of these.
@@ -27,12 +27,12 @@ export class H2cFetchClient implements UpstreamClient {
     });
     let stream: ClientHttp2Stream;
     try {
-      stream = session.request(headers, { endStream: req.body === null });
+      stream = lease.session.request(headers, { endStream: req.body === null });
     } catch (err) {
-      this.sessions.release(hostname, port);
+      lease.release();
       throw new UpstreamError("reset", `HTTP/2 request failed: ${(err as Error).message}`);
     }
-    stream.on("close", () => this.sessions.release(hostname, port));
+    stream.on("close", () => lease.release());
     const onAbort = () => stream.close(CANCEL);
     req.signal?.addEventListener("abort", onAbort, { once: true });
     stream.on("close", () => req.signal?.removeEventListener("abort", onAbort));

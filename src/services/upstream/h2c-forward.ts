@@ -9,7 +9,7 @@ import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from
 import { STATUS_CODES } from "node:http";
 import type { RawExchange } from "../../server/raw/connection.ts";
 import { fieldList, type HeaderList } from "../../server/raw/http1-head.ts";
-import type { H2cSessions } from "./h2c-sessions.ts";
+import type { H2cLease, H2cSessions } from "./h2c-sessions.ts";
 import type { RawForwardOutcome } from "./raw-forward-run.ts";
 import type { RawForwardRequest, RawForwardSink } from "./raw-types.ts";
 import { UpstreamError } from "./types.ts";
@@ -97,12 +97,12 @@ export class H2cForward {
       this.stream?.resume();
     };
     this.sessions.acquire(this.hostname, this.port, this.req.timeouts.dialTimeoutMs).then(
-      (session) => {
-        if (this.settled) return this.sessions.release(this.hostname, this.port);
+      (lease) => {
+        if (this.settled) return lease.release();
         try {
-          this.send(session.request(h2cRequestHeaders(this.req, acceptsTrailers(this.ex.head.headers)), { endStream: this.ex.head.body === "none" }));
+          this.send(lease, lease.session.request(h2cRequestHeaders(this.req, acceptsTrailers(this.ex.head.headers)), { endStream: this.ex.head.body === "none" }));
         } catch (err) {
-          this.sessions.release(this.hostname, this.port);
+          lease.release();
           this.fail(new UpstreamError("reset", `HTTP/2 request failed: ${(err as Error).message}`));
         }
       },
@@ -116,7 +116,7 @@ export class H2cForward {
     );
   }
 
-  private send(stream: ClientHttp2Stream): void {
+  private send(lease: H2cLease, stream: ClientHttp2Stream): void {
     this.stream = stream;
     stream.on("response", (headers) => this.onHead(headers));
     stream.on("data", (chunk: Uint8Array) => this.onData(chunk));
@@ -124,7 +124,7 @@ export class H2cForward {
     stream.on("end", () => this.complete());
     stream.on("error", (err: Error) => this.fail(new UpstreamError("reset", `HTTP/2 stream: ${err.message}`, this.requestSent)));
     stream.on("close", () => {
-      this.sessions.release(this.hostname, this.port);
+      lease.release();
       if (!this.settled) this.fail(new UpstreamError("reset", `HTTP/2 stream closed (code ${stream.rstCode ?? "none"}) before the response ended`, this.requestSent));
     });
     if (this.ex.head.body === "none") return this.sent();
