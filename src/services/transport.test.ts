@@ -39,3 +39,19 @@ describe("resolveTransport: certificates (client certificate for backends)", () 
     expect(r.transport.tls.cert).toBeUndefined();
   });
 });
+
+describe("resolveTransport: HTTP/2 pings (h2c:// servers)", () => {
+  test.each([
+    [{}, 0, 15_000],
+    [{ readIdleTimeout: "5s" }, 5_000, 15_000],
+    [{ readIdleTimeout: "100ms", pingTimeout: "2s" }, 100, 2_000],
+  ])("forwardingTimeouts %p -> ping every %p ms, give up after %p ms (Traefik's defaults: off, 15 s)", (ft, every, patience) => {
+    const { transport, errors } = resolveTransport(GLOBAL, { forwardingTimeouts: ft });
+    expect(errors).toEqual([]);
+    expect([transport.timeouts.readIdleTimeoutMs, transport.timeouts.pingTimeoutMs]).toEqual([every, patience]);
+  });
+
+  test("a bad duration is an error naming the field", () => {
+    expect(resolveTransport(GLOBAL, { forwardingTimeouts: { pingTimeout: "soon" } }).errors[0]).toMatch(/^forwardingTimeouts\.pingTimeout: /);
+  });
+});

@@ -37,6 +37,9 @@ export function resolveTransport(
     dialTimeoutMs: dur(ft.dialTimeout, global.forwardingTimeouts.dialTimeoutMs, "dialTimeout"),
     responseHeaderTimeoutMs: dur(ft.responseHeaderTimeout, global.forwardingTimeouts.responseHeaderTimeoutMs, "responseHeaderTimeout"),
     idleConnTimeoutMs: dur(ft.idleConnTimeout, global.forwardingTimeouts.idleConnTimeoutMs, "idleConnTimeout"),
+    // HTTP/2 health pings (h2c:// servers); Traefik's defaults: off, 15 s.
+    readIdleTimeoutMs: dur(ft.readIdleTimeout, 0, "readIdleTimeout"),
+    pingTimeoutMs: dur(ft.pingTimeout, 15_000, "pingTimeout"),
   };
   const caFiles = dynamic?.rootCAs ?? global.rootCAs;
   const ca: string[] = [];

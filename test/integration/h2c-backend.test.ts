@@ -15,6 +15,7 @@ let backend: http2.Http2Server;
 let backendPort = 0;
 /** A backend that allows 2 concurrent streams and answers each after 50 ms. */
 let narrow: http2.Http2Server;
+let silent: Bun.TCPSocketListener<{ greeted: boolean }>;
 let sluice: RunningSluice;
 /** What /health answers; the h2c health check must see it change. */
 let healthStatus = 200;
@@ -71,6 +72,23 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => narrow.listen(0, "127.0.0.1", resolve));
   const narrowPort = (narrow.address() as { port: number }).port;
+  // A peer that completes the HTTP/2 handshake (its SETTINGS and the ACK of
+  // ours) and then goes silent, like a black-holed connection: no response,
+  // no PING answer.
+  silent = Bun.listen<{ greeted: boolean }>({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open(socket) {
+        socket.data = { greeted: false };
+      },
+      data(socket) {
+        if (socket.data.greeted) return;
+        socket.data.greeted = true;
+        socket.write(new Uint8Array([0, 0, 0, 4, 0, 0, 0, 0, 0, /* SETTINGS ACK */ 0, 0, 0, 4, 1, 0, 0, 0, 0]));
+      },
+    },
+  });
   const deadPort = await freePort();
   sluice = await startSluice({
     files: {
@@ -89,9 +107,20 @@ http:
     narrow:
       rule: Host(\`narrow.test\`)
       service: narrow
+    silent:
+      rule: Host(\`silent.test\`)
+      service: silent
+  serversTransports:
+    pinged:
+      forwardingTimeouts: {readIdleTimeout: 100ms, pingTimeout: 300ms}
   services:
+    silent:
+      loadBalancer:
+        serversTransport: pinged
+        servers: [{url: "h2c://127.0.0.1:${silent.port}"}]
     narrow:
       loadBalancer:
+        serversTransport: pinged
         servers: [{url: "h2c://127.0.0.1:${narrowPort}"}]
     grpc:
       loadBalancer:
@@ -112,6 +141,7 @@ afterAll(async () => {
   await sluice?.stop();
   backend?.close();
   narrow?.close();
+  silent?.stop(true);
 });
 
 /** One HTTP/1.1 exchange on a raw socket, so the chunked body's trailer section is visible. */
@@ -190,6 +220,15 @@ describe("h2c:// servers", () => {
       }),
     );
     results.forEach((r, i) => expect(r).toEqual([200, `ok /n${i}`]));
+  });
+
+  test("with readIdleTimeout and pingTimeout, a server that stops answering PINGs is dropped: 502 instead of a hang", async () => {
+    const started = performance.now();
+    const res = await fetch(sluice.url("web", "/x"), { headers: { host: "silent.test" }, signal: AbortSignal.timeout(5000) });
+    expect(res.status).toBe(502);
+    await res.text();
+    // One PING after 100 ms, unanswered for 300 ms.
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   test("a server nobody listens on answers 502", async () => {

@@ -137,14 +137,14 @@ const serversTransport = section({
   rootCAs: strList,
   certificates: list(certificate),
   maxIdleConnsPerHost: int,
-  // Backends are always spoken to over HTTP/1.1, which is what disableHTTP2 asks for.
+  // http:// and https:// servers are spoken to over HTTP/1.1, which is what disableHTTP2 asks for (h2c:// ones over HTTP/2, as their URL says).
   disableHTTP2: bool,
   peerCertURI: { kind: "unsupported", message: "peerCertURI is not supported: backend certificates are checked against rootCAs and serverName only" },
   forwardingTimeouts: section({
     dialTimeout: duration,
     responseHeaderTimeout: duration,
     idleConnTimeout: duration,
-    // HTTP/2 health pings to backends: there is no HTTP/2 to backends, so nothing to time.
+    // HTTP/2 health pings to h2c:// servers (h2c-sessions.ts).
     readIdleTimeout: duration,
     pingTimeout: duration,
   }),

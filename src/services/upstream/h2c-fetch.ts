@@ -19,7 +19,7 @@ export class H2cFetchClient implements UpstreamClient {
     const url = req.target;
     const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
     const port = url.port ? Number(url.port) : 80;
-    const lease = await this.sessions.acquire(hostname, port, req.timeouts.dialTimeoutMs);
+    const lease = await this.sessions.acquire(hostname, port, req.timeouts);
     const headers: OutgoingHttpHeaders = { ":method": req.method, ":scheme": "http", ":path": req.pathAndQuery, ":authority": req.headers.get("host") ?? url.host };
     req.headers.forEach((value, name) => {
       // Headers holds the request as Bun.serve gave it, TE included: HTTP/2 takes none of these.

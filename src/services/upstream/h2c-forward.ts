@@ -96,7 +96,7 @@ export class H2cForward {
       this.paused = false;
       this.stream?.resume();
     };
-    this.sessions.acquire(this.hostname, this.port, this.req.timeouts.dialTimeoutMs).then(
+    this.sessions.acquire(this.hostname, this.port, this.req.timeouts).then(
       (lease) => {
         if (this.settled) return lease.release();
         try {

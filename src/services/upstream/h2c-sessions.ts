@@ -10,7 +10,7 @@
 // of 12 through Sluice before this queue).
 import type { ClientHttp2Session } from "node:http2";
 import http2 from "node:http2";
-import { UpstreamError } from "./types.ts";
+import { UpstreamError, type UpstreamTimeouts } from "./types.ts";
 
 /** A stream slot on a session; `release` (once, any number of calls) gives it back. */
 export interface H2cLease {
@@ -51,14 +51,14 @@ export class H2cSessions {
    * there is none and waiting while the peer's concurrency limit is reached.
    * Rejects with UpstreamError.
    */
-  acquire(hostname: string, port: number, dialTimeoutMs: number): Promise<H2cLease> {
+  acquire(hostname: string, port: number, timeouts: UpstreamTimeouts): Promise<H2cLease> {
     if (this.closed) return Promise.reject(new UpstreamError("refused", "upstream pool closed"));
     const key = `${hostname}|${port}`;
     let entry = this.entries.get(key);
     if (entry === undefined) {
       entry = { session: null, open: 0, limit: 0, waiting: [], idleTimer: null };
       this.entries.set(key, entry);
-      this.connect(key, entry, hostname, port, dialTimeoutMs);
+      this.connect(key, entry, hostname, port, timeouts);
     }
     if (entry.idleTimer !== null) {
       clearTimeout(entry.idleTimer);
@@ -111,7 +111,8 @@ export class H2cSessions {
     while (entry.waiting.length > 0 && entry.open < entry.limit) entry.waiting.shift()!.resolve(this.take(key, entry, session));
   }
 
-  private connect(key: string, entry: Entry, hostname: string, port: number, dialTimeoutMs: number): void {
+  private connect(key: string, entry: Entry, hostname: string, port: number, timeouts: UpstreamTimeouts): void {
+    const dialTimeoutMs = timeouts.dialTimeoutMs;
     this.dials++;
     const host = hostname.includes(":") ? `[${hostname}]` : hostname;
     const session = http2.connect(`http://${host}:${port}`);
@@ -123,6 +124,7 @@ export class H2cSessions {
     // A session that closed, went away or failed takes no new requests; the next one dials again.
     const forget = () => {
       if (timer !== null) clearTimeout(timer);
+      if (pinger !== null) clearInterval(pinger);
       if (entry.idleTimer !== null) clearTimeout(entry.idleTimer);
       if (this.entries.get(key) === entry) this.entries.delete(key);
     };
@@ -133,6 +135,7 @@ export class H2cSessions {
             fail(new UpstreamError("dial-timeout", `no HTTP/2 connection to ${host}:${port} within ${dialTimeoutMs}ms`));
           }, dialTimeoutMs)
         : null;
+    let pinger: ReturnType<typeof setInterval> | null = null;
     // Ready once the server's SETTINGS arrived (its first frame): only then is its stream limit known.
     session.on("remoteSettings", (settings) => {
       entry.limit = Math.max(1, settings.maxConcurrentStreams ?? 100);
@@ -140,6 +143,7 @@ export class H2cSessions {
         ready = true;
         if (timer !== null) clearTimeout(timer);
         entry.session = session;
+        pinger = this.startPings(session, `${host}:${port}`, timeouts);
       }
       this.admit(key, entry);
     });
@@ -150,9 +154,41 @@ export class H2cSessions {
     // The server is going away (a restart): new requests, and those still waiting for a slot, go to a new session.
     session.on("goaway", () => {
       forget();
-      for (const w of entry.waiting.splice(0)) this.acquire(hostname, port, dialTimeoutMs).then(w.resolve, w.reject);
+      for (const w of entry.waiting.splice(0)) this.acquire(hostname, port, timeouts).then(w.resolve, w.reject);
     });
     session.on("close", () => fail(new UpstreamError(ready ? "reset" : "refused", `HTTP/2 connection to ${host}:${port} closed`)));
+  }
+
+  /**
+   * serversTransport readIdleTimeout/pingTimeout: a PING every
+   * readIdleTimeout (Go sends one only after that long without a frame; here
+   * one goes regardless, which costs a frame and finds the same dead peers),
+   * and a session whose PING goes unanswered for pingTimeout is destroyed:
+   * its streams fail (502, or a cut response) instead of hanging on a
+   * black-holed connection, and the next request dials again.
+   */
+  private startPings(session: ClientHttp2Session, name: string, timeouts: UpstreamTimeouts): ReturnType<typeof setInterval> | null {
+    const every = timeouts.readIdleTimeoutMs ?? 0;
+    if (every <= 0) return null;
+    const patience = timeouts.pingTimeoutMs ?? 15_000;
+    let waiting = false;
+    const pinger = setInterval(() => {
+      if (waiting || session.destroyed) return;
+      waiting = true;
+      const deadline = setTimeout(() => session.destroy(new Error(`no answer to PING from ${name} within ${patience}ms`)), patience);
+      try {
+        session.ping((err) => {
+          waiting = false;
+          clearTimeout(deadline);
+          if (err && !session.destroyed) session.destroy(err);
+        });
+      } catch (err) {
+        clearTimeout(deadline);
+        session.destroy(err as Error);
+      }
+    }, every);
+    pinger.unref?.();
+    return pinger;
   }
 
   private drop(key: string, entry: Entry): void {

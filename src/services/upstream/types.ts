@@ -8,6 +8,10 @@ export interface UpstreamTimeouts {
   responseHeaderTimeoutMs: number;
   /** Idle pooled connections are closed after this. */
   idleConnTimeoutMs: number;
+  /** HTTP/2 (h2c://) sessions are PINGed this often; 0 or absent = never (serversTransport readIdleTimeout). */
+  readIdleTimeoutMs?: number;
+  /** A PING unanswered this long closes the session (pingTimeout, default 15 s). */
+  pingTimeoutMs?: number;
 }
 
 export interface UpstreamTlsOptions {
