@@ -38,6 +38,8 @@ beforeAll(async () => {
     }
     const hash = new Bun.CryptoHasher("sha1");
     let received = 0;
+    let trailers = "none";
+    stream.on("trailers", (t: http2.IncomingHttpHeaders) => (trailers = JSON.stringify({ ...t })));
     stream.on("data", (c: Buffer) => {
       received += c.length;
       hash.update(c);
@@ -52,6 +54,7 @@ beforeAll(async () => {
           "x-seen-te": String(headers.te),
           "x-seen-xff": String(headers["x-forwarded-for"]),
           "x-received": `${received} ${hash.digest("hex")}`,
+          "x-seen-trailers": trailers,
         },
         { waitForTrailers: true },
       );
@@ -194,6 +197,36 @@ describe("h2c:// servers", () => {
       expect(got.status).toBe(200);
       expect(got.body).toBe("reply");
       expect(got.trailers).toMatchObject({ "grpc-status": "0", "grpc-message": "done" });
+    } finally {
+      session.close();
+    }
+  });
+
+  test.skipIf(serveFront)("request trailers reach the backend as HTTP/2 trailers; a body without them just ends", async () => {
+    const withTrailers = await rawHttp1(
+      "POST /up HTTP/1.1\r\nHost: grpc.test\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\nConnection: close\r\n\r\n" +
+        "3\r\nabc\r\n0\r\nX-Checksum: c0ffee\r\n\r\n",
+    );
+    expect(withTrailers).toMatch(/^HTTP\/1\.1 200 /);
+    expect(withTrailers).toContain('x-seen-trailers: {"x-checksum":"c0ffee"}');
+    expect(withTrailers).toContain(`x-received: 3 ${sha1(new TextEncoder().encode("abc"))}`);
+    const plain = await rawHttp1("POST /up HTTP/1.1\r\nHost: grpc.test\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
+    expect(plain).toContain("x-seen-trailers: none");
+    expect(plain).toContain(`x-received: 3 ${sha1(new TextEncoder().encode("abc"))}`);
+  });
+
+  test.skipIf(serveFront)("an HTTP/2 client's request trailers reach the backend too", async () => {
+    const session = http2.connect(`http://127.0.0.1:${sluice.ports.web}`);
+    try {
+      const seen = await new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ":method": "POST", ":path": "/up", ":authority": "grpc.test" }, { waitForTrailers: true });
+        stream.on("wantTrailers", () => stream.sendTrailers({ "x-checksum": "beef" }));
+        stream.on("response", (h) => resolve(String(h["x-seen-trailers"])));
+        stream.on("data", () => {});
+        stream.on("error", reject);
+        stream.end("abc");
+      });
+      expect(seen).toBe('{"x-checksum":"beef"}');
     } finally {
       session.close();
     }

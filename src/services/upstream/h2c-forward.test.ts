@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { acceptsTrailers, h2cRequestHeaders, h2cResponseFields } from "./h2c-forward.ts";
+import { acceptsTrailers, h2cRequestHeaders, h2cResponseFields, h2cTrailerBlock } from "./h2c-forward.ts";
 import type { RawForwardRequest } from "./raw-types.ts";
 import type { HeaderList } from "../../server/raw/http1-head.ts";
 
@@ -79,4 +79,17 @@ test("h2cResponseFields keeps regular fields, each value of a repeated one, and 
     ["set-cookie", "b=2"],
     ["x-n", "5"],
   ]);
+});
+
+test("h2cTrailerBlock lowercases names, joins repeats, and leaves out fields HTTP/2 forbids", () => {
+  expect(
+    h2cTrailerBlock([
+      ["X-Checksum", "c0ffee"],
+      ["Server-Timing", "a"],
+      ["server-timing", "b"],
+      ["Connection", "close"],
+      ["TE", "trailers"],
+    ]),
+  ).toEqual({ "x-checksum": "c0ffee", "server-timing": ["a", "b"] });
+  expect(h2cTrailerBlock(null)).toEqual({});
 });

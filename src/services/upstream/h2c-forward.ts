@@ -1,6 +1,6 @@
 // One request to an `h2c://` backend on the raw path: the client's request
-// (HTTP/1.1 or an HTTP/2 stream of our own server) goes out as an HTTP/2
-// stream, and the response, with its trailers (gRPC's grpc-status lives
+// (HTTP/1.1 or an HTTP/2 stream of our own server), trailers included, goes
+// out as an HTTP/2 stream, and the response, with its trailers (gRPC's grpc-status lives
 // there), is written to the client's exchange as it arrives, with
 // backpressure both ways. Same error contract as raw-forward.ts: before the
 // response head, the sink hears `failed` and nothing was written; after, the
@@ -16,6 +16,12 @@ import { UpstreamError } from "./types.ts";
 
 /** Fields HTTP/2 forbids (RFC 9113 §8.2.2), and Host, which becomes :authority. */
 export const NOT_IN_HTTP2: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host", "http2-settings"]);
+
+/** Adds a field to a node:http2 header object; a repeated name becomes an array of its values. */
+function addField(out: OutgoingHttpHeaders, name: string, value: string): void {
+  const had = out[name];
+  out[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [String(had), value];
+}
 
 /** True when the client's own TE field offers trailers (hop-by-hop, so not among the forwarded fields). */
 export function acceptsTrailers(received: HeaderList): boolean {
@@ -43,10 +49,19 @@ export function h2cRequestHeaders(req: RawForwardRequest, teTrailers = false): O
     }
     // TE may only say "trailers" in HTTP/2 (gRPC clients send exactly that).
     if (NOT_IN_HTTP2.has(name) || (name === "te" && value.trim().toLowerCase() !== "trailers")) continue;
-    const had = out[name];
-    out[name] = had === undefined ? value : Array.isArray(had) ? [...had, value] : [String(had), value];
+    addField(out, name, value);
   }
   if (teTrailers) out.te = "trailers";
+  return out;
+}
+
+/** The client's request trailers as an HTTP/2 trailer block (names lowercased, forbidden fields left out). */
+export function h2cTrailerBlock(trailers: HeaderList | null): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [rawName, value] of trailers ?? []) {
+    const name = rawName.toLowerCase();
+    if (!NOT_IN_HTTP2.has(name) && name !== "te" && !name.startsWith(":")) addField(out, name, value);
+  }
   return out;
 }
 
@@ -100,7 +115,9 @@ export class H2cForward {
       (lease) => {
         if (this.settled) return lease.release();
         try {
-          this.send(lease, lease.session.request(h2cRequestHeaders(this.req, acceptsTrailers(this.ex.head.headers)), { endStream: this.ex.head.body === "none" }));
+          // With a body, the stream waits for trailers (none is fine: then it just ends).
+          const bodyless = this.ex.head.body === "none";
+          this.send(lease, lease.session.request(h2cRequestHeaders(this.req, acceptsTrailers(this.ex.head.headers)), { endStream: bodyless, waitForTrailers: !bodyless }));
         } catch (err) {
           lease.release();
           this.fail(new UpstreamError("reset", `HTTP/2 request failed: ${(err as Error).message}`));
@@ -135,9 +152,9 @@ export class H2cForward {
         if (!stream.write(chunk)) this.ex.pauseBody();
         return false; // the stream keeps a reference until its frame is out
       },
-      () => {
+      (trailers) => {
         if (this.settled) return;
-        // Request trailers are not passed on (node:http2 needs them announced before the body starts).
+        stream.once("wantTrailers", () => stream.sendTrailers(h2cTrailerBlock(trailers)));
         stream.end();
         this.sent();
       },
