@@ -4,6 +4,7 @@ import { badGateway, gatewayTimeout } from "../server/answers.ts";
 import { splitRequestUrl } from "../server/request-target.ts";
 import type { ConnInfo } from "../server/handler.ts";
 import type { RequestContext } from "../server/request-context.ts";
+import { h2cFetchModule } from "./upstream/h2c-load.ts";
 import type { RawUpstream } from "./upstream/raw-types.ts";
 import { UpstreamError, type UpstreamClient, type UpstreamTimeouts, type UpstreamTlsOptions } from "./upstream/types.ts";
 
@@ -24,13 +25,10 @@ const BUFFER_SMALL_BODY_LIMIT = 64 * 1024;
 
 const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
 
-type H2cFetchModule = typeof import("./upstream/h2c-fetch.ts");
-let h2cFetch: H2cFetchModule | undefined;
-/** The client for `h2c://` servers, loaded (with node:http2) on first use. */
+/** The client for `h2c://` servers (loaded on first use), or the transport's. */
 function clientFor(target: URL, opts: ForwardOptions): UpstreamClient {
   if (target.protocol !== "h2c:") return opts.client;
-  h2cFetch ??= require("./upstream/h2c-fetch.ts") as H2cFetchModule;
-  return h2cFetch.sharedH2cFetchClient(opts.timeouts.idleConnTimeoutMs);
+  return h2cFetchModule().sharedH2cFetchClient(opts.timeouts.idleConnTimeoutMs);
 }
 
 export async function forwardRequest(

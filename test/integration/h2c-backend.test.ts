@@ -4,8 +4,8 @@
 // (grpc-status in trailers), and reports what it received.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as http2 from "node:http2";
-import { connect as tcpConnect } from "node:net";
 import { freePort } from "../harness/ports.ts";
+import { rawRequest } from "../harness/raw-http.ts";
 import { startSluice, type RunningSluice } from "../harness/sluice.ts";
 
 const MiB = 1024 * 1024;
@@ -147,16 +147,10 @@ afterAll(async () => {
   silent?.stop(true);
 });
 
-/** One HTTP/1.1 exchange on a raw socket, so the chunked body's trailer section is visible. */
-function rawHttp1(request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = tcpConnect(sluice.ports.web, "127.0.0.1", () => socket.write(request));
-    socket.on("data", (c: Buffer) => chunks.push(c));
-    socket.on("end", () => resolve(Buffer.concat(chunks).toString("latin1")));
-    socket.on("error", reject);
-    setTimeout(() => socket.destroy(new Error("no answer within 10 s")), 10_000).unref();
-  });
+/** One HTTP/1.1 exchange on a raw socket (the harness's), as text, so the chunked body's trailer section is visible. */
+async function rawHttp1(request: string): Promise<string> {
+  const res = await rawRequest(sluice.ports.web, request, 10_000);
+  return `${res.head}\r\n\r\n${res.rest.toString("latin1")}`;
 }
 
 describe("h2c:// servers", () => {

@@ -5,12 +5,11 @@
 import type { UpstreamTlsOptions } from "../upstream/types.ts";
 import type { HealthCheckConfig } from "../../config/dynamic/types.ts";
 import type { ServerState } from "../balancer/server-state.ts";
+import { h2cFetchModule } from "../upstream/h2c-load.ts";
 import { judgeStatus, probeHeaders, probeTarget, resolveProbeSettings, type ProbeSettings } from "./probe.ts";
 
-type H2cFetchModule = typeof import("../upstream/h2c-fetch.ts");
-let h2cFetchModule: H2cFetchModule | undefined;
-/** Probes of `h2c://` targets speak HTTP/2 with prior knowledge; node:http2 loads with the first one. */
-const h2cFetch = ((url: URL, init: RequestInit) => (h2cFetchModule ??= require("../upstream/h2c-fetch.ts") as H2cFetchModule).fetchH2c(url, init)) as typeof fetch;
+/** Probes of `h2c://` targets speak HTTP/2 with prior knowledge. */
+const h2cFetch = ((url: URL, init: RequestInit) => h2cFetchModule().fetchH2c(url, init)) as typeof fetch;
 
 export interface HealthCheckerOptions {
   serviceName: string;

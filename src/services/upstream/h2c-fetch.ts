@@ -16,11 +16,8 @@ export class H2cFetchClient implements UpstreamClient {
   constructor(private readonly sessions: H2cSessions) {}
 
   async request(req: UpstreamRequest): Promise<Response> {
-    const url = req.target;
-    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    const port = url.port ? Number(url.port) : 80;
-    const lease = await this.sessions.acquire(hostname, port, req.timeouts);
-    const headers: OutgoingHttpHeaders = { ":method": req.method, ":scheme": "http", ":path": req.pathAndQuery, ":authority": req.headers.get("host") ?? url.host };
+    const lease = await this.sessions.acquire(req.target, req.timeouts);
+    const headers: OutgoingHttpHeaders = { ":method": req.method, ":scheme": "http", ":path": req.pathAndQuery, ":authority": req.headers.get("host") ?? req.target.host };
     req.headers.forEach((value, name) => {
       // Headers holds the request as Bun.serve gave it, TE included: HTTP/2 takes none of these.
       if (!NOT_IN_HTTP2.has(name) && name !== "te") headers[name] = value;
@@ -32,10 +29,12 @@ export class H2cFetchClient implements UpstreamClient {
       lease.release();
       throw new UpstreamError("reset", `HTTP/2 request failed: ${(err as Error).message}`);
     }
-    stream.on("close", () => lease.release());
     const onAbort = () => stream.close(CANCEL);
     req.signal?.addEventListener("abort", onAbort, { once: true });
-    stream.on("close", () => req.signal?.removeEventListener("abort", onAbort));
+    stream.on("close", () => {
+      lease.release();
+      req.signal?.removeEventListener("abort", onAbort);
+    });
     return new Promise<Response>((resolve, reject) => {
       let answered = false;
       let timer: ReturnType<typeof setTimeout> | null = null;
@@ -112,7 +111,11 @@ function bodyOf(stream: ClientHttp2Stream): ReadableStream<Uint8Array> {
 
 let shared: H2cFetchClient | undefined;
 
-/** One client for every Request-path route to an h2c:// server (sessions are per origin anyway). */
+/**
+ * One client for every Request-path route to an h2c:// server: sessions are
+ * per origin, so the first transport to reach an origin sets its idle and
+ * ping timeouts there (the raw path keeps one set of sessions per transport).
+ */
 export function sharedH2cFetchClient(idleConnTimeoutMs: number): H2cFetchClient {
   return (shared ??= new H2cFetchClient(new H2cSessions({ idleConnTimeoutMs })));
 }

@@ -8,6 +8,7 @@
 import type { ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http2";
 import { STATUS_CODES } from "node:http";
 import type { RawExchange } from "../../server/raw/connection.ts";
+import { CONNECTION_SPECIFIC } from "../../server/h2/request-head.ts";
 import { fieldList, type HeaderList } from "../../server/raw/http1-head.ts";
 import type { H2cLease, H2cSessions } from "./h2c-sessions.ts";
 import type { RawForwardOutcome } from "./raw-forward-run.ts";
@@ -15,7 +16,7 @@ import type { RawForwardRequest, RawForwardSink } from "./raw-types.ts";
 import { UpstreamError } from "./types.ts";
 
 /** Fields HTTP/2 forbids (RFC 9113 §8.2.2), and Host, which becomes :authority. */
-export const NOT_IN_HTTP2: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host", "http2-settings"]);
+export const NOT_IN_HTTP2: ReadonlySet<string> = new Set([...CONNECTION_SPECIFIC, "host", "http2-settings"]);
 
 /** Adds a field to a node:http2 header object; a repeated name becomes an array of its values. */
 function addField(out: OutgoingHttpHeaders, name: string, value: string): void {
@@ -88,19 +89,13 @@ export class H2cForward {
   private fields: HeaderList = [];
   private trailers: HeaderList | undefined;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  private readonly hostname: string;
-  private readonly port: number;
 
   constructor(
     private readonly sessions: H2cSessions,
     private readonly req: RawForwardRequest,
     private readonly ex: RawExchange,
     private readonly sink: RawForwardSink<RawForwardOutcome>,
-  ) {
-    const url = req.target;
-    this.hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    this.port = url.port ? Number(url.port) : 80;
-  }
+  ) {}
 
   start(): void {
     const ex = this.ex;
@@ -111,7 +106,7 @@ export class H2cForward {
       this.paused = false;
       this.stream?.resume();
     };
-    this.sessions.acquire(this.hostname, this.port, this.req.timeouts).then(
+    this.sessions.acquire(this.req.target, this.req.timeouts).then(
       (lease) => {
         if (this.settled) return lease.release();
         try {
@@ -123,13 +118,7 @@ export class H2cForward {
           this.fail(new UpstreamError("reset", `HTTP/2 request failed: ${(err as Error).message}`));
         }
       },
-      (err: unknown) => {
-        if (this.settled) return;
-        this.settled = true;
-        this.ex.onAbort = null;
-        this.ex.onDrain = null;
-        this.sink.failed(err instanceof UpstreamError ? err : new UpstreamError("refused", String(err)));
-      },
+      (err: unknown) => this.fail(err instanceof UpstreamError ? err : new UpstreamError("refused", String(err))),
     );
   }
 

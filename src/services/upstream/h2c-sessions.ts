@@ -41,24 +41,23 @@ export interface H2cSessionOptions {
 export class H2cSessions {
   private readonly entries = new Map<string, Entry>();
   private closed = false;
-  /** Sessions opened so far (tests). */
-  dials = 0;
 
   constructor(private readonly opts: H2cSessionOptions) {}
 
   /**
-   * A stream slot on the live session to `hostname:port`, connecting when
-   * there is none and waiting while the peer's concurrency limit is reached.
-   * Rejects with UpstreamError.
+   * A stream slot on the live session to `target`'s origin (an h2c:// URL),
+   * connecting when there is none and waiting while the peer's concurrency
+   * limit is reached. Rejects with UpstreamError.
    */
-  acquire(hostname: string, port: number, timeouts: UpstreamTimeouts): Promise<H2cLease> {
+  acquire(target: URL, timeouts: UpstreamTimeouts): Promise<H2cLease> {
     if (this.closed) return Promise.reject(new UpstreamError("refused", "upstream pool closed"));
-    const key = `${hostname}|${port}`;
+    // h2c has no default port; a non-special URL keeps IPv6 brackets in host.
+    const key = target.port ? target.host : `${target.host}:80`;
     let entry = this.entries.get(key);
     if (entry === undefined) {
       entry = { session: null, open: 0, limit: 0, waiting: [], idleTimer: null };
       this.entries.set(key, entry);
-      this.connect(key, entry, hostname, port, timeouts);
+      this.connect(key, entry, target, timeouts);
     }
     if (entry.idleTimer !== null) {
       clearTimeout(entry.idleTimer);
@@ -94,11 +93,6 @@ export class H2cSessions {
     entry.idleTimer.unref?.();
   }
 
-  /** Sessions open now (tests). */
-  size(): number {
-    return this.entries.size;
-  }
-
   close(): void {
     this.closed = true;
     for (const [key, entry] of this.entries) this.drop(key, entry);
@@ -111,11 +105,9 @@ export class H2cSessions {
     while (entry.waiting.length > 0 && entry.open < entry.limit) entry.waiting.shift()!.resolve(this.take(key, entry, session));
   }
 
-  private connect(key: string, entry: Entry, hostname: string, port: number, timeouts: UpstreamTimeouts): void {
+  private connect(key: string, entry: Entry, target: URL, timeouts: UpstreamTimeouts): void {
     const dialTimeoutMs = timeouts.dialTimeoutMs;
-    this.dials++;
-    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-    const session = http2.connect(`http://${host}:${port}`);
+    const session = http2.connect(`http://${key}`);
     let ready = false;
     const fail = (err: UpstreamError) => {
       forget();
@@ -132,7 +124,7 @@ export class H2cSessions {
       dialTimeoutMs > 0
         ? setTimeout(() => {
             session.destroy();
-            fail(new UpstreamError("dial-timeout", `no HTTP/2 connection to ${host}:${port} within ${dialTimeoutMs}ms`));
+            fail(new UpstreamError("dial-timeout", `no HTTP/2 connection to ${key} within ${dialTimeoutMs}ms`));
           }, dialTimeoutMs)
         : null;
     let pinger: ReturnType<typeof setInterval> | null = null;
@@ -143,20 +135,20 @@ export class H2cSessions {
         ready = true;
         if (timer !== null) clearTimeout(timer);
         entry.session = session;
-        pinger = this.startPings(session, `${host}:${port}`, timeouts);
+        pinger = this.startPings(session, key, timeouts);
       }
       this.admit(key, entry);
     });
     session.on("error", (err: Error) => {
       // Open streams hear it too; requests still waiting for a slot are answered here.
-      fail(new UpstreamError(ready ? "reset" : "refused", `HTTP/2 connection to ${host}:${port}: ${err.message}`));
+      fail(new UpstreamError(ready ? "reset" : "refused", `HTTP/2 connection to ${key}: ${err.message}`));
     });
     // The server is going away (a restart): new requests, and those still waiting for a slot, go to a new session.
     session.on("goaway", () => {
       forget();
-      for (const w of entry.waiting.splice(0)) this.acquire(hostname, port, timeouts).then(w.resolve, w.reject);
+      for (const w of entry.waiting.splice(0)) this.acquire(target, timeouts).then(w.resolve, w.reject);
     });
-    session.on("close", () => fail(new UpstreamError(ready ? "reset" : "refused", `HTTP/2 connection to ${host}:${port} closed`)));
+    session.on("close", () => fail(new UpstreamError(ready ? "reset" : "refused", `HTTP/2 connection to ${key} closed`)));
   }
 
   /**

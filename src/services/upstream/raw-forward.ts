@@ -15,6 +15,8 @@
 import type { RawExchange } from "../../server/raw/connection.ts";
 import { UpstreamConnection } from "./connection.ts";
 import { ConnectionPool } from "./pool.ts";
+import type { H2cSessions } from "./h2c-sessions.ts";
+import { h2cForwardModule } from "./h2c-load.ts";
 import { ForwardRun, type Origin, type RawForwardOutcome, type RunPool } from "./raw-forward-run.ts";
 import { DEFAULT_MAX_HEAD_BYTES } from "./response-parser.ts";
 import type { RawForwardRequest, RawForwardSink, RawUpstream } from "./raw-types.ts";
@@ -32,23 +34,19 @@ export interface RawUpstreamPoolOptions {
 const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/;
 const noop = () => {};
 
-type H2cModule = typeof import("./h2c-forward.ts");
-let h2cModule: H2cModule | undefined;
-/** The h2c client (node:http2) loads with the first `h2c://` request: most configs have none, and a smaller heap makes every GC cheaper. */
-function h2cClient(): H2cModule {
-  return (h2cModule ??= require("./h2c-forward.ts") as H2cModule);
-}
+/** originOf's answer for an `h2c://` server: HTTP/2 sessions (h2c-forward.ts), not this pool's sockets. */
+const H2C = "h2c";
 
 export class RawUpstreamPool implements RawUpstream, RunPool {
   private readonly pool: ConnectionPool;
   readonly maxHeadBytes: number;
   /** Origins by target URL object (routers hand the same URL each time). */
-  private readonly origins = new WeakMap<URL, { tls: UpstreamTlsOptions | undefined; origin: Origin }>();
+  private readonly origins = new WeakMap<URL, { tls: UpstreamTlsOptions | undefined; origin: Origin | typeof H2C }>();
   private closed = false;
   /** Upstream connections opened so far (tests, metrics). */
   dials = 0;
   /** HTTP/2 sessions to `h2c://` servers, made on first use. */
-  private h2cSessions: InstanceType<H2cModule["H2cSessions"]> | null = null;
+  private h2cSessions: H2cSessions | null = null;
   private readonly idleConnTimeoutMs: number;
 
   constructor(opts: RawUpstreamPoolOptions) {
@@ -65,13 +63,13 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
   /** forward() without a Promise (same contract): for a caller that is not async. */
   forwardWith(req: RawForwardRequest, ex: RawExchange, sink: RawForwardSink<RawForwardOutcome>): void {
     if (this.closed) return sink.failed(new UpstreamError("refused", "upstream pool closed"));
-    if (req.target.protocol === "h2c:") return this.forwardH2c(req, ex, sink);
-    let origin: Origin;
+    let origin: Origin | typeof H2C;
     try {
       origin = this.originOf(req);
     } catch (err) {
       return sink.failed(err as UpstreamError);
     }
+    if (origin === H2C) return this.forwardH2c(req, ex, sink);
     new ForwardRun(this, origin, req, ex, false, sink).start();
   }
 
@@ -92,7 +90,7 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
 
   /** To an `h2c://` server: one HTTP/2 stream on the session to its origin (h2c-forward.ts). */
   private forwardH2c(req: RawForwardRequest, ex: RawExchange, sink: RawForwardSink<RawForwardOutcome>): void {
-    const client = h2cClient();
+    const client = h2cForwardModule();
     this.h2cSessions ??= new client.H2cSessions({ idleConnTimeoutMs: this.idleConnTimeoutMs });
     new client.H2cForward(this.h2cSessions, req, ex, sink).start();
   }
@@ -110,16 +108,16 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
 
   private run(req: RawForwardRequest, ex: RawExchange, upgrade: boolean): Promise<RawForwardOutcome> {
     if (this.closed) return Promise.reject(new UpstreamError("refused", "upstream pool closed"));
-    if (req.target.protocol === "h2c:") {
-      // An upgrade (WebSocket) would need extended CONNECT (RFC 8441) on the backend's HTTP/2.
-      if (upgrade) return Promise.reject(new UpstreamError("protocol", "WebSocket to an h2c:// server is not supported"));
-      return new Promise((resolve, reject) => this.forwardH2c(req, ex, { answered: resolve, failed: reject }));
-    }
-    let origin: Origin;
+    let origin: Origin | typeof H2C;
     try {
       origin = this.originOf(req);
     } catch (err) {
       return Promise.reject(err);
+    }
+    if (origin === H2C) {
+      // An upgrade (WebSocket) would need extended CONNECT (RFC 8441) on the backend's HTTP/2.
+      if (upgrade) return Promise.reject(new UpstreamError("protocol", "WebSocket to an h2c:// server is not supported"));
+      return new Promise((resolve, reject) => this.forwardH2c(req, ex, { answered: resolve, failed: reject }));
     }
     return new Promise((resolve, reject) => new ForwardRun(this, origin, req, ex, upgrade, { answered: resolve, failed: reject }).start());
   }
@@ -138,10 +136,15 @@ export class RawUpstreamPool implements RawUpstream, RunPool {
     return UpstreamConnection.dial({ ...origin.dial, dialTimeoutMs: timeouts.dialTimeoutMs });
   }
 
-  private originOf(req: RawForwardRequest): Origin {
+  /** How to reach `req.target`, worked out once per URL object: pooled sockets, or H2C. */
+  private originOf(req: RawForwardRequest): Origin | typeof H2C {
     const cached = this.origins.get(req.target);
     if (cached !== undefined && cached.tls === req.tls) return cached.origin;
     const url = req.target;
+    if (url.protocol === "h2c:") {
+      this.origins.set(url, { tls: req.tls, origin: H2C });
+      return H2C;
+    }
     const https = url.protocol === "https:";
     if (!https && url.protocol !== "http:") throw new UpstreamError("protocol", `unsupported upstream scheme ${url.protocol}`);
     const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
